@@ -1,0 +1,37 @@
+"""Shared fixtures: the cast, the shared SDET samples and a demo académie on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["ent.core.testing.conformity"]
+
+REPO = Path(__file__).resolve().parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def cast(db):
+    from ent.directory.testing import build_cast
+
+    return build_cast()
+
+
+@pytest.fixture
+def shared_samples() -> Path:
+    """The public AAF samples that CI always has beside the repository (../shared)."""
+    path = SHARED / "samples" / "aaf"
+    assert path.is_dir(), f"{path} is missing: CI clones the project beside shared/"
+    return path
+
+
+@pytest.fixture(scope="session")
+def academy(tmp_path_factory) -> Path:
+    """A small generated académie (Complet and Delta, both degrees), written once per worker."""
+    from ent.directory.demo import generate_academy
+
+    folder = tmp_path_factory.mktemp("academy")
+    generate_academy(folder, people=400, seed=7)
+    return folder

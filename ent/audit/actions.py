@@ -1,0 +1,96 @@
+"""Writing the audit trail (SOC-SEC-APS-03): every action calls `record` explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from .models import AuditEvent, Outcome
+
+PLATFORM = "platform"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of a batch of audit events, written together by `record_many`."""
+
+    action: str
+    target: models.Model
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _actor_label(actor: Any, run_id: int | None) -> str:
+    if actor is not None:
+        return str(actor.get_username())
+    return f"{PLATFORM} (run {run_id})" if run_id else PLATFORM
+
+
+def _target_fields(target: models.Model | None) -> dict[str, str]:
+    if target is None:
+        return {"target_type": "", "target_id": "", "target_label": ""}
+    return {
+        "target_type": target._meta.label_lower,
+        "target_id": str(target.pk),
+        "target_label": str(target)[:300],
+    }
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    outcome: str = Outcome.SUCCESS,
+    run_id: int | None = None,
+    address: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that `actor` (None: the platform) did `action` to `target`."""
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        actor_label=_actor_label(actor, run_id),
+        run_id=run_id,
+        action=action,
+        outcome=outcome,
+        address=address,
+        data=dict(data or {}),
+        **_target_fields(target),
+    )
+
+
+def record_many(*, actor: Any, facts: Iterable[Fact], run_id: int | None = None) -> int:
+    """Record a batch of facts by one actor in one insert; return how many were written."""
+    now = timezone.now()
+    label = _actor_label(actor, run_id)
+    events = [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_label=label,
+            run_id=run_id,
+            action=fact.action,
+            data=dict(fact.data),
+            **_target_fields(fact.target),
+        )
+        for fact in facts
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(events)
+
+
+def prune_audit_trail(*, actor: Any, retention_days: int) -> int:
+    """Delete audit events older than the retention period; record the pruning itself."""
+    cutoff = timezone.now() - timedelta(days=retention_days)
+    deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+    record(
+        actor=actor,
+        action="audit.trail.prune",
+        data={"deleted": deleted, "before": cutoff.isoformat()},
+    )
+    return deleted

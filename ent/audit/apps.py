@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "ent.audit"
+    label = "audit"
+    verbose_name = _("Audit trail")
+    sdet = ("SOC-SEC-APS", "SOC-SUP-EXP")

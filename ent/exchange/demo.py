@@ -1,0 +1,105 @@
+"""The demo académie: generated AAF files imported through the real feed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from ent.audit.actions import record
+from ent.directory.demo import generate_academy
+from ent.directory.models import ExternalId, School, Source, User
+
+from .actions import import_feed
+from .models import FeedRun
+
+# Every demo account signs in with this password; the demo is not for real people.
+DEMO_PASSWORD = "Demo-ENT-2026"  # noqa: S105 (a published demo password, by design)
+OPERATOR_LOGIN = "admin"
+
+
+def set_up_demo(
+    *, folder: Path, people: int, seed: int, log: Callable[[str], None]
+) -> list[FeedRun]:
+    """Generate the académie (once), import its Complet files and set the demo passwords."""
+    accounts = folder / "demo-accounts.json"
+    if not accounts.exists():
+        log(f"Generating a demo académie of {people} people in {folder}…")
+        generate_academy(folder, people=people, seed=seed)
+    runs = []
+    for complete in sorted(folder.glob("ENT*D.*.Complet")):
+        log(f"Importing {complete.name}…")
+        runs.append(import_feed(actor=None, path=complete))
+    _set_passwords(accounts)
+    return runs
+
+
+@transaction.atomic
+def _set_passwords(accounts: Path) -> None:
+    keys = [row["key"] for row in json.loads(accounts.read_text(encoding="utf-8"))["accounts"]]
+    for identifier in ExternalId.objects.filter(source=Source.AAF, value__in=keys).select_related(
+        "person"
+    ):
+        person = identifier.person
+        if not person.check_password(DEMO_PASSWORD):
+            person.set_password(DEMO_PASSWORD)
+            person.save(update_fields=["password"])
+            record(
+                actor=None,
+                action="directory.person.set_password",
+                target=person,
+                data={"reason": "demo account"},
+            )
+    operator = User.objects.filter(login=OPERATOR_LOGIN).first()
+    if operator is None:
+        operator = User.objects.create_superuser(
+            OPERATOR_LOGIN, DEMO_PASSWORD, first_name="Opérateur", last_name="Démo"
+        )
+        record(
+            actor=None,
+            action="directory.person.create",
+            target=operator,
+            data={"reason": "demo operator"},
+        )
+
+
+def demo_accounts(folder: Path) -> list[dict[str, Any]]:
+    """List the demo accounts: login, profile, school, role and password."""
+    path = folder / "demo-accounts.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text(encoding="utf-8"))["accounts"]
+    people = {
+        identifier.value: identifier.person
+        for identifier in ExternalId.objects.filter(
+            source=Source.AAF, value__in=[row["key"] for row in rows]
+        ).select_related("person")
+    }
+    schools = dict(School.objects.values_list("uai", "name"))
+    result = [
+        {
+            "login": people[row["key"]].login,
+            "profile": row["profile"],
+            "role": row["role"],
+            "school": schools.get(row["school_uai"], row["school_uai"]),
+            "uai": row["school_uai"],
+            "password": DEMO_PASSWORD,
+        }
+        for row in rows
+        if row["key"] in people
+    ]
+    if User.objects.filter(login=OPERATOR_LOGIN, is_superuser=True).exists():
+        result.append(
+            {
+                "login": OPERATOR_LOGIN,
+                "profile": "OPS",
+                "role": "operator (admin site)",
+                "school": "",
+                "uai": "",
+                "password": DEMO_PASSWORD,
+            }
+        )
+    return result
