@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
 CHUNK_BYTES = 1 << 16
@@ -171,8 +171,8 @@ class FeedSource:
             with self.path.open("rb") as stream:
                 yield stream
         else:
-            with tarfile.open(self.path) as archive:
-                member = archive.extractfile(feed_file.name)
+            with tarfile.open(self.path) as tar:
+                member = tar.extractfile(feed_file.name)
                 if member is None:
                     raise FeedError(f"{feed_file.name}: not a regular file in the archive.")
                 with member:
@@ -269,14 +269,14 @@ def _text_chunks(stream: IO[bytes], file: str) -> Iterator[str]:
 
 def read_file(source: FeedSource, feed_file: FeedFile) -> Iterator[RawRecord | RecordError]:
     """Yield the records of one category file, one at a time; a bad record comes as an error."""
-    parser = XMLPullParser(events=("end",))
+    parser: XMLPullParser[Any] = XMLPullParser(events=("end",))
     index = 0
     last_tag = ""
     with source.open(feed_file) as stream:
         try:
             for text in _text_chunks(stream, feed_file.name):
                 parser.feed(text)
-                for _event, element in parser.read_events():
+                for _event, element in cast(Iterator[tuple[str, Any]], parser.read_events()):
                     last_tag = element.tag
                     if last_tag in OPERATIONS:
                         index += 1
@@ -284,7 +284,7 @@ def read_file(source: FeedSource, feed_file: FeedFile) -> Iterator[RawRecord | R
                         # Emptied requests stay in the root as bare shells (about 70 bytes each).
                         element.clear()
             parser.close()
-            for _event, element in parser.read_events():
+            for _event, element in cast(Iterator[tuple[str, Any]], parser.read_events()):
                 last_tag = element.tag
                 if last_tag in OPERATIONS:
                     index += 1

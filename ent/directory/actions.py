@@ -283,6 +283,7 @@ class _References:
             for pk, key, kind in School.objects.filter(joint_key__in=keys).values_list(
                 "pk", "joint_key", "kind"
             )
+            if key
         }
         subjects = dict(Subject.objects.filter(code__in=codes).values_list("code", "pk"))
         return cls(schools=schools, subjects=subjects)
@@ -324,15 +325,11 @@ class _References:
             }
             missing = [key for key in needed if key not in found]
             if missing:
-                model.objects.bulk_create(
-                    [
-                        model(
-                            school_id=school_id, code=code, label=needed[(school_id, code)] or code
-                        )
-                        for school_id, code in missing
-                    ],
-                    ignore_conflicts=True,
-                )
+                rows: list[Any] = [
+                    model(school_id=school_id, code=code, label=needed[(school_id, code)] or code)
+                    for school_id, code in missing
+                ]
+                model.objects.bulk_create(rows, ignore_conflicts=True)
                 found = {
                     (school_id, code): pk
                     for pk, school_id, code in model.objects.filter(

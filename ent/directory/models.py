@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from .validators import validate_uai
 
 if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
+    from django_stubs_ext.db.models.manager import RelatedManager
 
 
 class Degree(models.IntegerChoices):
@@ -143,7 +143,7 @@ class UserQuerySet(models.QuerySet["User"]):
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]  # misc: django-stubs cannot type from_queryset on a generic base
     def create_user(self, login: str, password: str | None = None, **fields: Any) -> User:
-        user = self.model(login=login, login_base=fields.pop("login_base", login), **fields)
+        user: User = self.model(login=login, login_base=fields.pop("login_base", login), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

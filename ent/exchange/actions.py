@@ -23,7 +23,7 @@ from django.utils import timezone
 from ent.audit.actions import record
 from ent.directory import aaf
 from ent.directory.actions import FeedItem, Outcome, apply_feed_records, finish_feed_run
-from ent.directory.models import ExternalId, Mef, School, Source, Subject, User
+from ent.directory.models import ExternalId, Guardianship, Mef, School, Source, Subject, User
 
 from .models import (
     FeedLot,
@@ -218,6 +218,7 @@ def _stage(batch: list[StagedRecord], plan: dict[str, dict[str, int]]) -> None:
 
 def _digests(kind: str, keys: list[str]) -> dict[str, str]:
     """Return the digest of the last record applied for each known key."""
+    rows: Any
     if kind in {"pupil", "guardian", "staff"}:
         rows = ExternalId.objects.filter(source=Source.AAF, value__in=keys).values_list(
             "value", "record_digest"
@@ -426,6 +427,7 @@ def _finish(actor: User | None, run: FeedRun) -> FeedRun:
         actor=actor, run_id=run.pk, seen_keys=seen, covered_school_keys=covered or None
     )
     run.report["finish"] = result
+    run.report.setdefault("warnings", []).extend(_dangling_guardians(run))
     open_count = run.quarantine.open().count()
     failed = run.lots.filter(status=LotStatus.FAILED).exists()
     run.status = RunStatus.DONE_WITH_ERRORS if open_count or failed else RunStatus.DONE
@@ -442,6 +444,25 @@ def _finish(actor: User | None, run: FeedRun) -> FeedRun:
         data={"status": run.status, "quarantine": open_count},
     )
     return run
+
+
+def _dangling_guardians(run: FeedRun, limit: int = 200) -> list[str]:
+    """Name the pupils of this run whose guardian is still missing from the directory."""
+    staged = {
+        key: (file, index)
+        for key, file, index in StagedRecord.objects.filter(run=run, kind="pupil").values_list(
+            "key", "file", "index"
+        )
+    }
+    pending = Guardianship.objects.pending().filter(
+        pupil__external_ids__source=Source.AAF, pupil__external_ids__value__in=list(staged)
+    )
+    rows = pending.values_list("pupil__external_ids__value", "guardian_key").order_by("pk")
+    return [
+        f"{staged[pupil][0]}, record {staged[pupil][1]} ({pupil}): guardian {guardian} is not "
+        "in the directory; the link waits for their record."
+        for pupil, guardian in rows[:limit]
+    ]
 
 
 def _fail(run: FeedRun, message: str) -> None:

@@ -367,6 +367,10 @@ def test_pupil_of_an_unknown_school_waits_in_quarantine_until_replay(tmp_path):
     assert entry.kind == "PARTIAL"
     assert not person("1").memberships.exists()
     assert Guardianship.objects.pending().filter(guardian_key="501").exists()
+    assert run.report["warnings"][-1:] == [
+        "ENT_Complet_20260901_Eleve_0000.xml, record 1 (1): guardian 501 is not in the "
+        "directory; the link waits for their record."
+    ]
     schools = write_feed(
         tmp_path,
         "s",
@@ -657,7 +661,9 @@ def test_command_line_dry_run_prints_the_plan_and_changes_nothing(academy):
     out = io.StringIO()
     call_command("aaf", "import", str(folder(academy, "ENT1D.*.Complet")), "--dry-run", stdout=out)
     text = out.getvalue()
-    assert "planned" in text
+    run = FeedRun.objects.get()
+    assert run.status == RunStatus.PLANNED
+    assert f"Run {run.pk} (COMPLET)" in text
     for column in ("create", "update", "unchanged", "disappear", "rejected"):
         assert column in text
     assert "pupil" in text
@@ -705,3 +711,21 @@ def test_every_directory_change_is_audited_with_its_run(academy):
     updated = AuditEvent.objects.filter(action="directory.person.update", run_id=delta.pk).first()
     assert updated is not None
     assert updated.data["fields"]
+
+
+@pytest.mark.sdet("SOC-INT-IED-01")
+def test_first_degree_delta_moves_a_pupil_between_classes(academy):
+    import_feed(actor=None, path=folder(academy, "ENT1D.*.Complet"))
+    run = import_feed(actor=None, path=folder(academy, "ENT1D.*.Delta"))
+    assert run.status == RunStatus.DONE
+    assert run.plan["pupil"]["CREATE"] >= 1
+    assert run.plan["pupil"]["DELETE"] >= 1
+    changed = AuditEvent.objects.filter(action="directory.person.update", run_id=run.pk)
+    assert changed.exists()
+    schools = School.objects.filter(degree=1)
+    assert schools.exclude(rpi="").count() == 2, "the two écoles of the RPI share their RPI code"
+    assert (
+        not Membership.objects.filter(school__in=schools, person__is_active=False)
+        .filter(profile="TUT", person__wards__isnull=True)
+        .exists()
+    )

@@ -31,6 +31,9 @@ class Command(BaseCommand):
         accounts = commands.add_parser("accounts", help="list the demo accounts")
         accounts.add_argument("--json", action="store_true")
 
+    def _log(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+
     def handle(self, *args: Any, **options: Any) -> None:
         folder = settings.DATA_DIR / "demo"
         if options["action"] == "generate":
@@ -52,7 +55,7 @@ class Command(BaseCommand):
                     folder=folder,
                     people=options["people"],
                     seed=options["seed"],
-                    log=lambda text: sys.stderr.write(text + "\n"),
+                    log=self._log,
                 )
             except (RunError, ValueError) as error:
                 raise CommandError(str(error)) from None

@@ -1,0 +1,107 @@
+"""Pages of the foundation: every URL is gated, the home page, the operators' admin."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ent.audit.actions import record
+from ent.directory.models import Enrolment
+
+PUBLIC = {"login", "set_language"}
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def test_every_view_is_public_on_purpose_or_needs_a_login(client, db):
+    checked = 0
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("admin/") or "<" in route or "(?P" in route:
+            continue
+        callback = pattern.callback
+        if getattr(callback, "login_required", True) is False:
+            assert pattern.name in PUBLIC, f"{route} is public without being listed as such"
+            continue
+        response = client.get("/" + route)
+        assert response.status_code == 302, route
+        assert response["Location"].startswith(reverse("login")), route
+        checked += 1
+    assert checked >= 1
+
+
+def test_home_page_shows_the_person_their_schools_classes_and_children(
+    client, cast, django_assert_max_num_queries
+):
+    Enrolment.objects.create(pupil=cast.pupil, school_class=cast.school_class)
+    client.force_login(cast.guardian)
+    response = client.get(reverse("directory:home"))
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "fr"
+    page = response.content.decode()
+    assert "Collège X" in page
+    assert "Léa Petit" in page
+    client.force_login(cast.pupil)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("directory:home")).content.decode()
+    assert "3eA" in page
+    assert "Paul Petit" in page
+    assert "Collège Y" not in page
+
+
+def test_login_page_is_french_and_refuses_a_wrong_password(client, cast):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+    response = client.post(reverse("login"), {"username": cast.pupil.login, "password": "wrong"})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    response = client.post(
+        reverse("login"), {"username": cast.pupil.login, "password": "secret-Passw0rd!"}
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.sdet("SOC-SEC-APS-03")
+def test_audit_trail_is_readable_only_by_authorised_operators(client, cast):
+    record(actor=cast.head, action="directory.class.change", target=cast.pupil)
+    url = reverse("admin:audit_auditevent_changelist")
+    client.force_login(cast.head)
+    assert client.get(url).status_code == 302, "a head of school is no operator"
+    cast.school_admin.is_staff = True
+    cast.school_admin.save()
+    client.force_login(cast.school_admin)
+    assert client.get(url).status_code == 403, "an operator needs the audit permission"
+    cast.school_admin.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "directory.class.change" in response.content.decode()
+    change = reverse("admin:audit_auditevent_change", args=[1])
+    assert client.post(change, {"action": "x"}).status_code in {403, 302}
+
+
+def test_demo_setup_is_safe_twice_and_lists_one_account_per_profile(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("demo", "setup", "--people", "300", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("demo", "setup", "--people", "300", stdout=io.StringIO(), stderr=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "accounts", "--json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert {"ELV", "TUT", "ENS", "DOC", "DIR", "EVS", "ETA", "ACA"} <= {
+        row["profile"] for row in rows
+    }
+    assert len({row["login"] for row in rows}) == len(rows)
+    from django.contrib.auth import authenticate
+
+    pupil = next(row for row in rows if row["profile"] == "ELV")
+    assert authenticate(username=pupil["login"], password=pupil["password"]) is not None

@@ -1,0 +1,98 @@
+"""Operators' view of feed runs: status, counts, quarantine and the replay button."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .actions import RunError, replay_run
+from .models import FeedLot, FeedRun, QuarantinedRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: shared by several models
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LotInline(admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline of FeedLot
+    model = FeedLot
+    fields = ("number", "kind", "size", "status", "attempts", "error", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(FeedRun)
+class FeedRunAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "started_at", "mode", "status", "source", "open_quarantine")
+    list_filter = ("status", "mode")
+    readonly_fields = (
+        "feed",
+        "source",
+        "mode",
+        "status",
+        "is_dry_run",
+        "started_at",
+        "finished_at",
+        "plan",
+        "report",
+        "error",
+    )
+    exclude = ("content_digest", "actor")
+    inlines = [LotInline]
+    actions = ["replay"]
+
+    @admin.display(description=_("open quarantine"))
+    def open_quarantine(self, run: FeedRun) -> int:
+        return run.quarantine.open().count()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FeedRun]:
+        return super().get_queryset(request).prefetch_related("quarantine")
+
+    @admin.action(description=_("Replay failed lots and quarantined records"), permissions=["view"])
+    def replay(self, request: HttpRequest, queryset: QuerySet[FeedRun]) -> None:
+        actor = request.user if request.user.is_authenticated else None
+        for run in queryset.order_by("pk"):
+            try:
+                replayed = replay_run(actor=actor, run=run)
+            except RunError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                gettext("Run %(run)s replayed: %(status)s, %(open)d record(s) still in quarantine.")
+                % {
+                    "run": run.pk,
+                    "status": replayed.get_status_display(),
+                    "open": replayed.quarantine.open().count(),
+                },
+            )
+
+
+@admin.register(QuarantinedRecord)
+class QuarantinedRecordAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "run",
+        "kind",
+        "status",
+        "record_kind",
+        "key",
+        "file",
+        "index",
+        "reason",
+    )
+    list_filter = ("status", "kind", "record_kind")
+    search_fields = ("key", "reason", "file")
