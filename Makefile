@@ -25,7 +25,7 @@ run: install
 	$(ENT) migrate -v0
 	$(ENT) demo setup --people $(PEOPLE)
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	$(ENT) runserver 127.0.0.1:$(PORT)
+	$(ENT) runserver --insecure 127.0.0.1:$(PORT)
 
 fmt: install
 	$(BIN)/ruff format .

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from ent.audit.actions import Fact, record, record_many
@@ -788,20 +788,33 @@ def sync_guardian_memberships() -> int:
             """,
             [Profile.TUT, Source.AAF, Profile.ELV],
         )
-        cursor.execute(
-            """
-            INSERT INTO directory_membership (person_id, school_id, profile, functions, source)
-            SELECT DISTINCT g.guardian_id, pm.school_id, %s, '[]', %s
-            FROM directory_guardianship g
-            JOIN directory_membership pm ON pm.person_id = g.pupil_id AND pm.profile = %s
-            JOIN directory_user p ON p.id = g.pupil_id AND p.is_active
-            WHERE g.guardian_id IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM directory_membership m
-                WHERE m.person_id = g.guardian_id AND m.school_id = pm.school_id AND m.profile = %s)
-            """,
-            [Profile.TUT, Source.AAF, Profile.ELV, Profile.TUT],
+    # The insert goes through the ORM so that each engine gets its own JSON literal.
+    already = Membership.objects.filter(
+        person_id=OuterRef("guardian_id"),
+        school_id=OuterRef("pupil__memberships__school_id"),
+        profile=Profile.TUT,
+    )
+    pairs = (
+        Guardianship.objects.filter(
+            guardian__isnull=False, pupil__is_active=True, pupil__memberships__profile=Profile.ELV
         )
-        return int(cursor.rowcount)
+        .exclude(Exists(already))
+        .values_list("guardian_id", "pupil__memberships__school_id")
+        .distinct()
+    )
+    created = 0
+    batch: list[Membership] = []
+    for guardian_id, school_id in pairs.iterator(chunk_size=2000):
+        batch.append(
+            Membership(
+                person_id=guardian_id, school_id=school_id, profile=Profile.TUT, source=Source.AAF
+            )
+        )
+        if len(batch) >= 2000:
+            created += len(Membership.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    created += len(Membership.objects.bulk_create(batch, ignore_conflicts=True))
+    return created
 
 
 # ---------------------------------------------------------------------------------------------
