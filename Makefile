@@ -18,7 +18,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+$(AXE): | $(BIN)/python
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1
+
+install: $(VENV)/.installed $(AXE)
 	$(ENT) compilemessages --ignore '.venv' -v0
 
 run: install

@@ -369,12 +369,14 @@ def print_size(outcome: Outcome) -> None:
             f"{label:<10} {stage.wall_s:>9.2f} {stage.result['work_s']:>11.2f} "
             f"{_rate(records, stage.wall_s):>11} {stage.result['peak_mb']:>12.1f}"
         )
-    for label, stage in (("import", outcome.first), ("re-import", outcome.again)):
+    imports = (("import", outcome.first), ("re-import", outcome.again))
+    for label, stage in imports:
         if stage.ok and stage.result:
             print(f"  {label}: {_plan_line(stage)}")
+    for label, stage in imports:
         if stage.output.strip():
-            print(f"--- {label} profile, {outcome.size:,} people ---")
-            print(stage.output)
+            print(f"\n--- {label} profile, {outcome.size:,} people (cProfile slows it down) ---")
+            print(stage.output.rstrip())
 
 
 def _verdict(ok: bool) -> str:
