@@ -536,24 +536,6 @@ FUNCTION_PROFILES = {
     "INS": "ACA",
     "IEN": "ACA",
 }
-RELATIONSHIPS = {
-    "1": "father",
-    "20": "father",
-    "2": "mother",
-    "10": "mother",
-    "3": "tutor",
-    "50": "tutor",
-    "4": "family",
-    "39": "family",
-    "5": "child_welfare",
-    "51": "child_welfare",
-    "6": "other",
-    "90": "other",
-    "38": "ascendant",
-    "41": "educator",
-    "42": "foster_parent",
-    "43": "childminder",
-}
 
 
 def record_digest(payload: dict[str, Any]) -> str:
@@ -612,6 +594,15 @@ def normalise(raw: RawRecord, reading: Reading) -> dict[str, Any]:
         return {}
     _check_unknown(raw, reading)
     complete = raw.operation == "add"
+    if not complete:
+        # In a modifyRequest an empty value leaves the attribute unchanged, except for the
+        # attributes whose empty value means "clear".
+        kept = {
+            name: values
+            for name, values in raw.attributes.items()
+            if any(values) or name in CLEARABLE
+        }
+        raw = RawRecord(raw.file, raw.index, raw.operation, raw.kind, raw.key, kept)
     payload = NORMALISERS[raw.kind](raw, complete)
     if complete:
         _require(raw, payload)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ent.audit.actions import Fact, record, record_many
 
+from .aaf import record_digest, staff_profiles
 from .models import (
     Enrolment,
     ExternalId,
@@ -128,7 +129,8 @@ def _apply_schools(
         if item.operation == "delete":
             if school is not None and school.is_active:
                 school.is_active = False
-                school.save(update_fields=["is_active"])
+                school.feed_digest = ""
+                school.save(update_fields=["is_active", "feed_digest"])
                 facts.append(Fact("directory.school.close", school))
                 outcome.counts["DELETE"] += 1
             continue
@@ -357,6 +359,7 @@ def _apply_people(
             source=Source.AAF, value__in=keys
         ).values_list("pk", "value", "person_id")
     }
+    items = _merge_modifications(items, known)
     now = timezone.now()
     facts: list[Fact] = []
     refs = _References.load(items)
@@ -393,6 +396,7 @@ def _apply_people(
                     source=Source.AAF,
                     value=item.key,
                     record_digest=item.digest,
+                    record=item.payload,
                     last_seen_run=run_id,
                 )
                 for person, item in zip(new_people, creates, strict=True)
@@ -428,13 +432,16 @@ def _apply_people(
             User.objects.bulk_update(
                 list(existing.values()), sorted(changed_fields), batch_size=500
             )
-        digests = {item.key: (item.digest if item.operation == "add" else "") for item in updates}
-        identifiers = list(ExternalId.objects.filter(source=Source.AAF, value__in=list(digests)))
+        by_key = {item.key: item for item in updates}
+        identifiers = list(ExternalId.objects.filter(source=Source.AAF, value__in=list(by_key)))
         for identifier in identifiers:
-            identifier.record_digest = digests[identifier.value]
+            item = by_key[identifier.value]
+            complete = item.operation == "add"
+            identifier.record_digest = item.digest if complete else ""
+            identifier.record = item.payload if complete else None
             identifier.last_seen_run = run_id
         ExternalId.objects.bulk_update(
-            identifiers, ["record_digest", "last_seen_run"], batch_size=500
+            identifiers, ["record_digest", "record", "last_seen_run"], batch_size=500
         )
         outcome.counts["UPDATE"] += len(updates)
 
@@ -461,6 +468,29 @@ def _apply_people(
         )
         outcome.counts["DELETE"] += len(gone)
     record_many(actor=actor, facts=facts, run_id=run_id)
+
+
+def _merge_modifications(
+    items: Sequence[FeedItem], known: dict[str, tuple[int, int]]
+) -> list[FeedItem]:
+    """Turn each modify into the whole record it leads to: AAF `replace` is per attribute."""
+    keys = [item.key for item in items if item.operation == "modify" and item.key in known]
+    if not keys:
+        return list(items)
+    records = dict(
+        ExternalId.objects.filter(source=Source.AAF, value__in=keys).values_list("value", "record")
+    )
+    merged: list[FeedItem] = []
+    for item in items:
+        previous = records.get(item.key)
+        if item.operation != "modify" or not previous:
+            # Without the last whole record, a modify sets only the fields it carries.
+            merged.append(item)
+            continue
+        payload = {**previous, **item.payload}
+        payload["extra"] = {**previous.get("extra", {}), **item.payload.get("extra", {})}
+        merged.append(FeedItem(item.seq, "add", item.key, payload, record_digest(payload)))
+    return merged
 
 
 def _replace_pupil_relations(
@@ -555,7 +585,6 @@ def _replace_pupil_relations(
 def _replace_staff_relations(
     items: list[FeedItem], people: dict[str, User], refs: _References, outcome: Outcome
 ) -> None:
-    from .aaf import staff_profiles
 
     kinds = {key: kind for key, (_pk, kind) in refs.schools.items()}
     memberships: list[Membership] = []
@@ -691,16 +720,21 @@ def _resolve_guardian_links(keys: list[str]) -> int:
 
 @transaction.atomic
 def finish_feed_run(
-    *, actor: User | None, run_id: int, seen_keys: Any, covered_school_keys: Sequence[str] | None
+    *,
+    actor: User | None,
+    run_id: int,
+    seen_keys: Sequence[Any],
+    covered_school_keys: Sequence[str] | None,
 ) -> dict[str, int]:
     """Close a run: mark who was seen, link waiting records, then deactivate who disappeared.
 
-    `seen_keys` is a query of the person keys the run read; `covered_school_keys` lists the
+    `seen_keys` are queries of the person keys the run read; `covered_school_keys` lists the
     structures a Complet run was authoritative for (None for a Delta, which removes no one).
     """
     report: dict[str, int] = {}
-    report["seen"] = ExternalId.objects.filter(source=Source.AAF, value__in=seen_keys).update(
-        last_seen_run=run_id
+    report["seen"] = sum(
+        ExternalId.objects.filter(source=Source.AAF, value__in=keys).update(last_seen_run=run_id)
+        for keys in seen_keys
     )
     leads = School.objects.filter(joint_key=OuterRef("lead_key")).values("pk")[:1]
     School.objects.exclude(lead_key="").update(lead_school_id=Subquery(leads))

@@ -219,6 +219,9 @@ class ExternalId(models.Model):
     # Digest of the last feed record applied, so that an unchanged record costs nothing.
     record_digest = models.CharField(_("record digest"), max_length=64, blank=True)
     last_seen_run = models.BigIntegerField(_("last seen in run"), null=True, blank=True)
+    # The last whole record applied, so that a Delta's modifyRequest replaces only the attributes
+    # it carries. Personal data: deleted with the identifier at purge.
+    record = models.JSONField(_("last record"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("external identifier")

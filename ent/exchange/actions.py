@@ -107,11 +107,17 @@ def resume_run(*, actor: User | None, run: FeedRun, progress: Progress = _quiet)
     if run.status not in {RunStatus.APPLYING, RunStatus.PLANNED}:
         raise RunError(f"run {run.pk} is {run.get_status_display()}: there is nothing to resume.")
     record(actor=actor, action="exchange.run.resume", target=run, run_id=run.pk)
+    # A lot that stopped the run is taken up again with fresh attempts.
+    FeedLot.objects.filter(run=run, status=LotStatus.FAILED).update(
+        status=LotStatus.PENDING, attempts=0
+    )
     return apply_run(actor=actor, run=run, progress=progress)
 
 
 def replay_run(*, actor: User | None, run: FeedRun, progress: Progress = _quiet) -> FeedRun:
     """Apply a run's failed lots and quarantined records again (SOC-INT-IED-02)."""
+    if run.is_dry_run:
+        raise RunError(f"run {run.pk} is a dry run: import the files to apply them.")
     if run.status in {RunStatus.ANALYSING, RunStatus.FAILED} and not run.lots.exists():
         raise RunError(f"run {run.pk} never got past its analysis: import the corrected files.")
     record(actor=actor, action="exchange.run.replay", target=run, run_id=run.pk)
@@ -122,7 +128,7 @@ def replay_run(*, actor: User | None, run: FeedRun, progress: Progress = _quiet)
     entries = list(run.quarantine.open().order_by("pk"))
     for entry in entries:
         _replay_entry(actor, run, entry)
-    return _finish(actor, run)
+    return _finish(actor, run, replay=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,10 +241,9 @@ def _disappearing(run: FeedRun, covered: list[str]) -> dict[str, int]:
     """Count the people of the covered structures that this Complet no longer lists."""
     from ent.directory.models import Membership
 
-    seen = StagedRecord.objects.filter(run=run).values("key")
-    missing = ExternalId.objects.filter(source=Source.AAF, person__is_active=True).exclude(
-        value__in=seen
-    )
+    missing = ExternalId.objects.filter(source=Source.AAF, person__is_active=True)
+    for seen in _seen_keys(run):
+        missing = missing.exclude(value__in=seen)
     people = Membership.objects.filter(
         school__joint_key__in=covered, person_id__in=missing.values("person_id")
     )
@@ -412,22 +417,36 @@ def _record_outcome(
     run.save(update_fields=["report"])
 
 
-def _finish(actor: User | None, run: FeedRun) -> FeedRun:
-    seen = (
-        StagedRecord.objects.filter(run=run, kind__in=["pupil", "guardian", "staff"])
+def _seen_keys(run: FeedRun) -> list[Any]:
+    """Queries of the person keys a run listed, including records it set aside."""
+    people = ["pupil", "guardian", "staff"]
+    return [
+        StagedRecord.objects.filter(run=run, kind__in=people)
         .exclude(operation="delete")
-        .values("key")
-    )
+        .values("key"),
+        # A person whose record was rejected is still listed by the feed: not departed.
+        QuarantinedRecord.objects.filter(run=run, record_kind__in=people)
+        .exclude(operation="delete")
+        .values("key"),
+    ]
+
+
+def _finish(actor: User | None, run: FeedRun, *, replay: bool = False) -> FeedRun:
+    """Close a run; a replay links and counts again but never removes anyone."""
     covered = run.report.get("covered_structures") if run.mode == Mode.COMPLET else None
-    if covered is not None and not covered:
+    if covered is not None and not covered and not replay:
         run.report.setdefault("warnings", []).append(
             "This Complet has no structure file: nobody is deactivated."
         )
     result = finish_feed_run(
-        actor=actor, run_id=run.pk, seen_keys=seen, covered_school_keys=covered or None
+        actor=actor,
+        run_id=run.pk,
+        seen_keys=[] if replay else _seen_keys(run),
+        covered_school_keys=None if replay else (covered or None),
     )
-    run.report["finish"] = result
-    run.report.setdefault("warnings", []).extend(_dangling_guardians(run))
+    run.report["replay" if replay else "finish"] = result
+    if not replay:
+        run.report.setdefault("warnings", []).extend(_dangling_guardians(run))
     open_count = run.quarantine.open().count()
     failed = run.lots.filter(status=LotStatus.FAILED).exists()
     run.status = RunStatus.DONE_WITH_ERRORS if open_count or failed else RunStatus.DONE
@@ -448,20 +467,23 @@ def _finish(actor: User | None, run: FeedRun) -> FeedRun:
 
 def _dangling_guardians(run: FeedRun, limit: int = 200) -> list[str]:
     """Name the pupils of this run whose guardian is still missing from the directory."""
-    staged = {
-        key: (file, index)
-        for key, file, index in StagedRecord.objects.filter(run=run, kind="pupil").values_list(
-            "key", "file", "index"
-        )
-    }
-    pending = Guardianship.objects.pending().filter(
-        pupil__external_ids__source=Source.AAF, pupil__external_ids__value__in=list(staged)
+    pupils = StagedRecord.objects.filter(run=run, kind="pupil").values("key")
+    rows = list(
+        Guardianship.objects.pending()
+        .filter(pupil__external_ids__source=Source.AAF, pupil__external_ids__value__in=pupils)
+        .values_list("pupil__external_ids__value", "guardian_key")
+        .order_by("pk")[:limit]
     )
-    rows = pending.values_list("pupil__external_ids__value", "guardian_key").order_by("pk")
+    where = {
+        key: (file, index)
+        for key, file, index in StagedRecord.objects.filter(
+            run=run, kind="pupil", key__in={pupil for pupil, _ in rows}
+        ).values_list("key", "file", "index")
+    }
     return [
-        f"{staged[pupil][0]}, record {staged[pupil][1]} ({pupil}): guardian {guardian} is not "
+        f"{where[pupil][0]}, record {where[pupil][1]} ({pupil}): guardian {guardian} is not "
         "in the directory; the link waits for their record."
-        for pupil, guardian in rows[:limit]
+        for pupil, guardian in rows
     ]
 
 

@@ -729,3 +729,207 @@ def test_first_degree_delta_moves_a_pupil_between_classes(academy):
         .filter(profile="TUT", person__wards__isnull=True)
         .exists()
     )
+
+
+@pytest.mark.sdet("SOC-INT-IED-02")
+def test_operators_replay_a_run_from_the_admin(tmp_path, client):
+    pupils = write_feed(
+        tmp_path,
+        "p",
+        {
+            "ENT_Complet_20260901_Eleve_0000.xml": feed_file(pupil_xml("1", "77")),
+        },
+    )
+    run = import_feed(actor=None, path=pupils)
+    import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "s",
+            {
+                "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(
+                    school_xml("77", "0000003D")
+                ),
+            },
+        ),
+    )
+    operator = User.objects.create_superuser("operator", "Op-Passw0rd!")
+    client.force_login(operator)
+    from django.urls import reverse
+
+    changelist = reverse("admin:exchange_feedrun_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(
+        changelist, {"action": "replay", "_selected_action": [run.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.quarantine.get().status == QuarantineStatus.RESOLVED
+    assert AuditEvent.objects.filter(action="exchange.run.replay", actor=operator).exists()
+
+
+def modify_xml(key: str, category: str, **attributes: list[str]) -> str:
+    changes = "".join(
+        f'<modification name="{name}" operation="replace">'
+        + ("".join(f"<value>{value}</value>" for value in values) or "<value/>")
+        + "</modification>"
+        for name, values in attributes.items()
+    )
+    return (
+        f'<modifyRequest><operationalAttributes><attr name="categoriePersonne"><value>{category}'
+        f"</value></attr></operationalAttributes><identifier><id>{key}</id></identifier>"
+        f"<modifications>{changes}</modifications></modifyRequest>"
+    )
+
+
+def test_a_modify_replaces_only_the_attributes_it_carries(tmp_path):
+    complet = write_feed(
+        tmp_path,
+        "c",
+        {
+            "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(school_xml("10", "0000001B")),
+            "ENT_Complet_20260901_Eleve_0000.xml": feed_file(pupil_xml("1", "10", guardians="501")),
+        },
+    )
+    import_feed(actor=None, path=complet)
+    delta = write_feed(
+        tmp_path,
+        "d",
+        {
+            "ENT_Delta_20260902_Eleve_0000.xml": feed_file(
+                modify_xml("1", "Eleve", ENTEleveGroupes=["10$3LAT"], sn=[], ENTPersonVille=[])
+            )
+        },
+    )
+    run = import_feed(actor=None, path=delta)
+    assert run.status == RunStatus.DONE
+    pupil = person("1")
+    assert pupil.last_name == "MARTIN", "an empty sn in a modify leaves the name unchanged"
+    assert pupil.memberships.get().school.joint_key == "10"
+    assert set(pupil.enrolments.values_list("school_class__code", "teaching_group__code")) == {
+        ("3A", None),
+        (None, "3LAT"),
+    }
+    assert Guardianship.objects.filter(pupil=pupil, guardian_key="501").exists()
+    # The next Complet, identical to the state the Delta led to, is unchanged but for the group.
+    again = import_feed(actor=None, path=complet)
+    assert again.plan["pupil"] == {"UPDATE": 1}
+
+
+def test_a_staff_modify_keeps_the_profiles_it_does_not_mention(tmp_path):
+    staff = (
+        '<addRequest><operationalAttributes><attr name="categoriePersonne"><value>PersEducNat'
+        "</value></attr></operationalAttributes><identifier><id>9</id></identifier><attributes>"
+        '<attr name="ENTPersonJointure"><value>9</value></attr>'
+        '<attr name="sn"><value>ROUX</value></attr><attr name="givenName"><value>Ana</value></attr>'
+        '<attr name="ENTPersonFonctions"><value>10$DIR$DIRECTION$-$-</value>'
+        "<value>10$ENS$ENSEIGNEMENT$L1300$MATHEMATIQUES</value></attr>"
+        '<attr name="ENTAuxEnsClassesMatieres"><value>10$3A$061300</value></attr>'
+        "</attributes></addRequest>"
+    )
+    import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "c",
+            {
+                "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(
+                    school_xml("10", "0000001B")
+                ),
+                "ENT_Complet_20260901_PersEducNat_0000.xml": feed_file(staff),
+            },
+        ),
+    )
+    import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "d",
+            {
+                "ENT_Delta_20260902_PersEducNat_0000.xml": feed_file(
+                    modify_xml(
+                        "9",
+                        "PersEducNat",
+                        ENTAuxEnsClassesMatieres=["10$3A$061300", "10$3B$061300"],
+                    )
+                )
+            },
+        ),
+    )
+    ana = person("9")
+    assert set(ana.memberships.values_list("profile", flat=True)) == {"DIR", "ENS"}
+    assert set(ana.assignments.values_list("school_class__code", flat=True)) == {"3A", "3B"}
+
+
+def test_replaying_an_old_complet_after_a_delta_removes_nobody(tmp_path):
+    complet = write_feed(
+        tmp_path,
+        "c",
+        {
+            "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(school_xml("10", "0000001B")),
+            "ENT_Complet_20260901_Eleve_0000.xml": feed_file(
+                pupil_xml("1", "10"), pupil_xml("2", "88")
+            ),
+        },
+    )
+    first = import_feed(actor=None, path=complet)
+    assert first.quarantine.open().count() == 1
+    import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "d",
+            {
+                "ENT_Delta_20260902_Eleve_0000.xml": feed_file(pupil_xml("3", "10", "NEUF", "Ana")),
+            },
+        ),
+    )
+    replayed = replay_run(actor=None, run=first)
+    assert replayed.report["replay"]["seen"] == 0
+    assert User.objects.filter(is_active=True).count() == 3
+
+
+def test_a_rejected_record_does_not_make_its_person_disappear(tmp_path):
+    school = school_xml("10", "0000001B")
+    import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "a",
+            {
+                "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(school),
+                "ENT_Complet_20260901_Eleve_0000.xml": feed_file(pupil_xml("1", "10")),
+            },
+        ),
+    )
+    run = import_feed(
+        actor=None,
+        path=write_feed(
+            tmp_path,
+            "b",
+            {
+                "ENT_Complet_20260902_EtabEducNat_0000.xml": feed_file(school),
+                "ENT_Complet_20260902_Eleve_0000.xml": feed_file(
+                    pupil_xml("1", "10", born="99/99/2012")
+                ),
+            },
+        ),
+    )
+    assert "DISAPPEAR" not in run.plan.get("pupil", {})
+    assert person("1").is_active
+    assert "is not a date" in run.quarantine.get().reason
+
+
+def test_a_dry_run_cannot_be_replayed_or_resumed(tmp_path):
+    feed = write_feed(
+        tmp_path,
+        "a",
+        {"ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(school_xml("10", "0000001B"))},
+    )
+    dry = import_feed(actor=None, path=feed, dry_run=True)
+    with pytest.raises(RunError, match="dry run"):
+        replay_run(actor=None, run=dry)
+    with pytest.raises(RunError, match="dry run"):
+        resume_run(actor=None, run=dry)
+    assert not School.objects.exists()
