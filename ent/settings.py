@@ -165,7 +165,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = Path(env_str("ENT_MEDIA_ROOT", str(DATA_DIR / "media")))
-FEEDS_DIR = Path(env_str("ENT_FEEDS_DIR", str(DATA_DIR / "feeds")))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not EMBEDDED)
@@ -178,6 +177,10 @@ ENT_PROJECT_NAME = env_str("ENT_PROJECT_NAME", "ENT")
 ENT_ACADEMY = env_str("ENT_ACADEMY", "DEMO")
 # SOC-SUP-ABO-01: personal data of a departed account is purged after this many days.
 ENT_PURGE_AFTER_DAYS = env_int("ENT_PURGE_AFTER_DAYS", 90)
+if not 0 <= ENT_PURGE_AFTER_DAYS <= 90:
+    raise ImproperlyConfigured(
+        f"ENT_PURGE_AFTER_DAYS={ENT_PURGE_AFTER_DAYS}: the SDET (SOC-SUP-ABO-01) allows 0 to 90."
+    )
 # Login rule for new accounts: fields {first} and {last}, lower-case ASCII.
 ENT_LOGIN_PATTERN = env_str("ENT_LOGIN_PATTERN", "{first}.{last}")
 AAF_LOT_SIZE = env_int("AAF_LOT_SIZE", 1000)
