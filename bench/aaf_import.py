@@ -237,11 +237,9 @@ def _masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-@contextmanager
-def _throwaway_postgres(url: str) -> Iterator[None]:
-    """Create the database named by url, yield, then drop it; refuse one that already exists."""
+def _postgres_target(url: str) -> tuple[str, str]:
+    """Return the maintenance URL and the database name; refuse a database that exists."""
     import psycopg
-    from psycopg import sql
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
@@ -250,11 +248,22 @@ def _throwaway_postgres(url: str) -> Iterator[None]:
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as admin:
         exists = admin.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
-        if exists:
-            raise SystemExit(
-                f"--database-url: database {name!r} already exists; the benchmark only uses a "
-                "database it creates (and drops), so name one that does not exist."
-            )
+    if exists:
+        raise SystemExit(
+            f"--database-url: database {name!r} already exists; the benchmark only uses a "
+            "database it creates (and drops), so name one that does not exist."
+        )
+    return maintenance, name
+
+
+@contextmanager
+def _throwaway_postgres(url: str) -> Iterator[None]:
+    """Create the database named by url, yield, then drop it."""
+    import psycopg
+    from psycopg import sql
+
+    maintenance, name = _postgres_target(url)
+    with psycopg.connect(maintenance, autocommit=True) as admin:
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     try:
         yield
@@ -412,11 +421,11 @@ def print_targets(outcomes: dict[int, Outcome]) -> None:
     if 100_000 in peaks:
         peak = peaks[100_000]
         print(
-            f"{100_000:>9,}  peak RSS of import  {peak:6.1f} MB  (target < "
+            f"{100_000:>9,}  peak RSS (re)import {peak:6.1f} MB  (target < "
             f"{PEAK_MB_AT_100K:g} MB)   {_verdict(peak < PEAK_MB_AT_100K)}"
         )
     else:
-        print("  100,000  peak RSS of import   n/a (size 100000 not run)")
+        print("  100,000  peak RSS (re)import  n/a (size 100000 not run)")
     if 10_000 in peaks and 100_000 in peaks and peaks[10_000] > 0:
         growth = peaks[100_000] / peaks[10_000] - 1
         print(
@@ -455,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         child_import(args.folders, args.profile)
         return 0
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ent.settings")
+    if args.database_url:
+        _postgres_target(args.database_url)  # fail before generating anything
     engine = f"PostgreSQL {_masked(args.database_url)}" if args.database_url else "SQLite"
     print(f"AAF import benchmark: sizes {', '.join(f'{s:,}' for s in args.sizes)}; {engine}")
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs")
