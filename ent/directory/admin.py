@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+
+from ent.core.admin import ReadOnlyAdminMixin
 
 from .models import ExternalId, Membership, School, SchoolClass, User
 
 
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class MembershipInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline
     model = Membership
     fields = ("school", "profile", "functions", "starts_on", "ends_on", "source")
     readonly_fields = fields
     extra = 0
 
 
-class ExternalIdInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline
+class ExternalIdInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline
     model = ExternalId
     fields = ("source", "value", "last_seen_run")
     readonly_fields = fields
@@ -34,7 +24,7 @@ class ExternalIdInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
+class UserAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
     list_display = ("login", "first_name", "last_name", "is_active", "deactivated_at", "purged_at")
     list_filter = ("is_active", "memberships__profile")
     search_fields = ("login", "first_name", "last_name", "=uuid", "=external_ids__value")
@@ -57,14 +47,14 @@ class UserAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # type-a
 
 
 @admin.register(School)
-class SchoolAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
+class SchoolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
     list_display = ("uai", "name", "kind", "degree", "academy", "is_active")
     list_filter = ("degree", "kind", "is_active")
     search_fields = ("uai", "name", "joint_key")
 
 
 @admin.register(SchoolClass)
-class SchoolClassAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
+class SchoolClassAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: mixin order
     list_display = ("code", "label", "school")
     search_fields = ("code", "label", "school__uai")
     list_select_related = ("school",)

@@ -8,19 +8,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ent.core.admin import ReadOnlyAdminMixin
+
 from .actions import RunError, replay_run
 from .models import FeedLot, FeedRun, QuarantinedRecord
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: shared by several models
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]  # type-arg: shared by several models
+    """A read-only model admin."""
 
 
 class LotInline(admin.TabularInline):  # type: ignore[type-arg]  # type-arg: inline of FeedLot
