@@ -6,7 +6,7 @@ then three stages run, each in a fresh subprocess:
 - floor: parse every Complet file of both degrees with the importer's XML parser (XMLPullParser,
   "end" events, raw bytes fed in 64 KiB chunks, requests cleared) and nothing else;
 - import: `import_feed` of the 2D then the 1D Complet folder into a fresh, migrated database;
-- re-import: the same folders again into the same database (every record unchanged).
+- re-import: the same folders again into the same database (the files are unchanged).
 
 It prints wall times, records/s and peak RSS, then the ratios against their targets. A benchmark
 informs, it does not gate: the exit status is 0 whatever the figures.
@@ -16,7 +16,8 @@ informs, it does not gate: the exit status is 0 whatever the figures.
 Without --database-url each size gets its own SQLite file in a temporary ENT_DATA_DIR. With it,
 the URL names a throwaway PostgreSQL database that the script creates for each size and drops
 after; it refuses a database that already exists. --profile runs the imports under cProfile and
-prints where the time goes instead of the benchmark figures.
+prints the top functions by cumulative and own time; its figures are slowed by the profiler, so
+no targets are judged.
 """
 
 from __future__ import annotations
@@ -231,9 +232,10 @@ def _ent_command() -> list[str]:
 
 def _masked(url: str) -> str:
     parts = urlsplit(url)
-    if parts.password is None:
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if ":" not in userinfo:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    netloc = f"{userinfo.split(':', 1)[0]}:***{at}{host}"
     return urlunsplit(parts._replace(netloc=netloc))
 
 

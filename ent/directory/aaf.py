@@ -538,6 +538,41 @@ FUNCTION_PROFILES = {
 }
 
 
+# A person listed by both degrees' feeds (a parent of an écolier and of a collégien) has one
+# record per feed; what the directory holds is their fold, the current feed last.
+FIRST_DEGREE_NAMES = ("ENTPersonNom", "ENTPersonPrenom")
+
+
+def feed_of(raw: RawRecord) -> str:
+    """Return which degree's feed a person record comes from, by its attribute names."""
+    return "1D" if any(name in raw.attributes for name in FIRST_DEGREE_NAMES) else "2D"
+
+
+def digest_parts(stored: str) -> dict[str, str]:
+    """Split a stored person digest ("1D:…|2D:…") into one digest per feed."""
+    return dict(part.split(":", 1) for part in stored.split("|") if ":" in part)
+
+
+def join_digests(parts: dict[str, str]) -> str:
+    """Join per-feed digests into the stored form."""
+    return "|".join(f"{feed}:{digest}" for feed, digest in sorted(parts.items()))
+
+
+def fold_feeds(feeds: dict[str, dict[str, Any]], current: str) -> dict[str, Any]:
+    """Merge a person's records from several feeds: lists unite, the current feed's values win."""
+    merged: dict[str, Any] = {}
+    for feed in [*sorted(name for name in feeds if name != current), current]:
+        for name, value in feeds.get(feed, {}).items():
+            old = merged.get(name)
+            if isinstance(value, list) and isinstance(old, list):
+                merged[name] = old + [row for row in value if row not in old]
+            elif isinstance(value, dict) and isinstance(old, dict):
+                merged[name] = {**old, **value}
+            elif value not in ("", None) or name not in merged:
+                merged[name] = value
+    return merged
+
+
 def record_digest(payload: dict[str, Any]) -> str:
     """Return a stable digest of a normalised payload."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -606,6 +641,8 @@ def normalise(raw: RawRecord, reading: Reading) -> dict[str, Any]:
     payload = NORMALISERS[raw.kind](raw, complete)
     if complete:
         _require(raw, payload)
+        if raw.kind in {"pupil", "guardian", "staff"}:
+            payload["feed"] = feed_of(raw)
     return payload
 
 

@@ -7,17 +7,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from ent.audit.actions import Fact, record, record_many
 
-from .aaf import record_digest, staff_profiles
+from .aaf import digest_parts, fold_feeds, join_digests, record_digest, staff_profiles
 from .models import (
     Enrolment,
     ExternalId,
@@ -359,7 +360,7 @@ def _apply_people(
             source=Source.AAF, value__in=keys
         ).values_list("pk", "value", "person_id")
     }
-    items = _merge_modifications(items, known)
+    items, records = _whole_records(items, known)
     now = timezone.now()
     facts: list[Fact] = []
     refs = _References.load(items)
@@ -386,8 +387,10 @@ def _apply_people(
         )
     if new_people:
         _assign_logins(new_people)
+        # One unusable password per lot: it only has to start with "!" (no login possible).
+        unusable = make_password(None)
         for person in new_people:
-            person.set_unusable_password()
+            person.password = unusable
         User.objects.bulk_create(new_people, batch_size=500)
         ExternalId.objects.bulk_create(
             [
@@ -396,7 +399,7 @@ def _apply_people(
                     source=Source.AAF,
                     value=item.key,
                     record_digest=item.digest,
-                    record=item.payload,
+                    record=_kept(records[item.key]),
                     last_seen_run=run_id,
                 )
                 for person, item in zip(new_people, creates, strict=True)
@@ -414,31 +417,33 @@ def _apply_people(
     }
     if updates:
         existing = User.objects.in_bulk([known[item.key][1] for item in updates])
-        changed_fields: set[str] = set()
         for item in updates:
             person = existing[known[item.key][1]]
-            fields = [name for name in USER_FIELDS if name in item.payload]
-            for name in fields:
-                setattr(person, name, item.payload[name])
-            changed_fields.update(fields)
+            changes = {
+                name: item.payload[name]
+                for name in USER_FIELDS
+                if name in item.payload and _differs(getattr(person, name), item.payload[name])
+            }
             if not person.is_active and person.purged_at is None:
-                person.is_active = True
-                person.deactivated_at = None
-                changed_fields.update({"is_active", "deactivated_at"})
+                changes.update(is_active=True, deactivated_at=None)
                 facts.append(Fact("directory.person.reactivate", person))
+            for name, value in changes.items():
+                setattr(person, name, value)
+            # Row by row: a bulk update of many columns costs far more in CASE expressions.
+            if changes:
+                User.objects.filter(pk=person.pk).update(**changes)
             people_by_key[item.key] = person
-            facts.append(Fact("directory.person.update", person, {"fields": sorted(item.payload)}))
-        if changed_fields:
-            User.objects.bulk_update(
-                list(existing.values()), sorted(changed_fields), batch_size=500
-            )
+            changed = records.get(item.key, {}).get("changed") or sorted(changes)
+            facts.append(Fact("directory.person.update", person, {"fields": changed}))
         by_key = {item.key: item for item in updates}
         identifiers = list(ExternalId.objects.filter(source=Source.AAF, value__in=list(by_key)))
         for identifier in identifiers:
             item = by_key[identifier.value]
             complete = item.operation == "add"
             identifier.record_digest = item.digest if complete else ""
-            identifier.record = item.payload if complete else None
+            identifier.record = (
+                _kept(records[item.key]) if complete and item.key in records else None
+            )
             identifier.last_seen_run = run_id
         ExternalId.objects.bulk_update(
             identifiers, ["record_digest", "record", "last_seen_run"], batch_size=500
@@ -470,27 +475,72 @@ def _apply_people(
     record_many(actor=actor, facts=facts, run_id=run_id)
 
 
-def _merge_modifications(
+def _kept(record: dict[str, Any]) -> dict[str, Any]:
+    """The part of a person's feed record stored with their identifier."""
+    return {"feeds": record["feeds"], "last": record["last"]}
+
+
+def _differs(current: Any, new: Any) -> bool:
+    """Compare a stored value with a payload value (dates travel as ISO text)."""
+    if isinstance(current, date):
+        return bool(current.isoformat() != new)
+    return bool(current != new)
+
+
+def _whole_records(
     items: Sequence[FeedItem], known: dict[str, tuple[int, int]]
-) -> list[FeedItem]:
-    """Turn each modify into the whole record it leads to: AAF `replace` is per attribute."""
-    keys = [item.key for item in items if item.operation == "modify" and item.key in known]
-    if not keys:
-        return list(items)
-    records = dict(
-        ExternalId.objects.filter(source=Source.AAF, value__in=keys).values_list("value", "record")
-    )
-    merged: list[FeedItem] = []
+) -> tuple[list[FeedItem], dict[str, dict[str, Any]]]:
+    """Turn each record into the whole state it leads to, and the per-feed record to keep.
+
+    A modify replaces only the attributes it carries (AAF `replace` is per attribute), so it is
+    merged into the last whole record. A person listed by both degrees' feeds keeps one record
+    per feed; the directory applies their fold. Items come back as adds with the per-feed
+    digests in `digest`.
+    """
+    keys = [item.key for item in items if item.operation != "delete" and item.key in known]
+    stored = {
+        value: (record or {}, digest)
+        for value, record, digest in ExternalId.objects.filter(
+            source=Source.AAF, value__in=keys
+        ).values_list("value", "record", "record_digest")
+    }
+    whole: list[FeedItem] = []
+    records: dict[str, dict[str, Any]] = {}
     for item in items:
-        previous = records.get(item.key)
-        if item.operation != "modify" or not previous:
-            # Without the last whole record, a modify sets only the fields it carries.
-            merged.append(item)
+        if item.operation == "delete":
+            whole.append(item)
             continue
-        payload = {**previous, **item.payload}
-        payload["extra"] = {**previous.get("extra", {}), **item.payload.get("extra", {})}
-        merged.append(FeedItem(item.seq, "add", item.key, payload, record_digest(payload)))
-    return merged
+        record, digest = stored.get(item.key, ({}, ""))
+        # A reset digest (after a departure) means the kept records are no longer trusted.
+        feeds: dict[str, dict[str, Any]] = dict(record.get("feeds", {})) if digest else {}
+        parts = digest_parts(digest)
+        if item.operation == "modify":
+            feed = record.get("last")
+            if not feed or feed not in record.get("feeds", {}):
+                # Without the last whole record, a modify sets only the fields it carries.
+                whole.append(item)
+                continue
+            previous = record["feeds"][feed]
+            payload = {**previous, **item.payload}
+            payload["extra"] = {**previous.get("extra", {}), **item.payload.get("extra", {})}
+            feeds[feed] = payload
+            parts[feed] = record_digest(payload)
+        else:
+            feed = item.payload.get("feed", "2D")
+            feeds[feed] = item.payload
+            parts[feed] = item.digest
+        records[item.key] = {"feeds": feeds, "last": feed}
+        effective = fold_feeds(feeds, feed)
+        before = (
+            fold_feeds(record["feeds"], record.get("last", feed)) if record.get("feeds") else {}
+        )
+        records[item.key]["changed"] = sorted(
+            name
+            for name in set(effective) | set(before)
+            if name != "feed" and effective.get(name) != before.get(name)
+        )
+        whole.append(FeedItem(item.seq, "add", item.key, effective, join_digests(parts)))
+    return whole, records
 
 
 def _replace_pupil_relations(

@@ -933,3 +933,17 @@ def test_a_dry_run_cannot_be_replayed_or_resumed(tmp_path):
     with pytest.raises(RunError, match="dry run"):
         resume_run(actor=None, run=dry)
     assert not School.objects.exists()
+
+
+def test_a_parent_in_both_degrees_keeps_each_feeds_details_and_reimports_unchanged(academy):
+    complets = sorted(academy.glob("ENT*D.*.Complet"))
+    for path in complets:
+        import_feed(actor=None, path=path)
+    parent_row = next(row for row in accounts(academy)["accounts"] if row["profile"] == "TUT")
+    parent = person(parent_row["key"])
+    # Only the 2nd-degree feed carries the country: the 1st-degree import does not blank it.
+    assert parent.country == "FRANCE"
+    assert Guardianship.objects.filter(guardian=parent).count() >= 2
+    for path in complets:
+        again = import_feed(actor=None, path=path)
+        assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), again.plan
