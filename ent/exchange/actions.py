@@ -55,8 +55,25 @@ def _quiet(stage: str, done: int, total: int) -> None:
 # Entry points
 
 
+class AlreadyImportedError(RunError):
+    """The same export, byte for byte, has already been applied."""
+
+    def __init__(self, run: FeedRun) -> None:
+        super().__init__(
+            f"these files were already imported by run {run.pk} "
+            f"({run.finished_at or run.started_at:%Y-%m-%d %H:%M}): nothing to do. "
+            "Use --force to read them again."
+        )
+        self.run = run
+
+
 def import_feed(
-    *, actor: User | None, path: Path, dry_run: bool = False, progress: Progress = _quiet
+    *,
+    actor: User | None,
+    path: Path,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress = _quiet,
 ) -> FeedRun:
     """Import an AAF export: resume the unfinished run of the same files, or start a new one."""
     try:
@@ -70,6 +87,12 @@ def import_feed(
         )
         if unfinished is not None and unfinished.status == RunStatus.APPLYING:
             return resume_run(actor=actor, run=unfinished, progress=progress)
+        # The académie's drop folder often delivers the same archive twice.
+        done = FeedRun.objects.filter(
+            content_digest=content, is_dry_run=False, status=RunStatus.DONE
+        ).order_by("-pk")
+        if not force and done.exists():
+            raise AlreadyImportedError(done[0])
     run = FeedRun.objects.create(
         source=str(path),
         content_digest=content,

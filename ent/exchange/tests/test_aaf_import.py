@@ -196,7 +196,9 @@ def test_reimporting_the_same_files_changes_nothing(academy):
     )
     uuids = dict(User.objects.values_list("login", "uuid"))
     events = AuditEvent.objects.count()
-    again = import_feed(actor=None, path=path)
+    with pytest.raises(RunError, match=r"already imported by run \d+ \(.*\): nothing to do"):
+        import_feed(actor=None, path=path)
+    again = import_feed(actor=None, path=path, force=True)
     assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), again.plan
     assert not again.lots.exists()
     after = (
@@ -495,7 +497,7 @@ def test_a_person_back_in_the_feed_is_reactivated(tmp_path):
     )
     import_feed(actor=None, path=empty)
     assert not person("1").is_active
-    import_feed(actor=None, path=write_feed(tmp_path, "c", files))
+    import_feed(actor=None, path=write_feed(tmp_path, "c", files), force=True)
     assert person("1").is_active
     assert AuditEvent.objects.filter(action="directory.person.reactivate").count() == 1
 
@@ -591,7 +593,7 @@ def test_tar_gz_and_zip_archives_import(tmp_path, academy):
     with zipfile.ZipFile(zipped, "w") as archive:
         for path in source.iterdir():
             archive.write(path, path.name)
-    again = import_feed(actor=None, path=zipped)
+    again = import_feed(actor=None, path=zipped, force=True)
     assert User.objects.count() == count
     assert "CREATE" not in again.plan.get("pupil", {})
 
@@ -813,7 +815,7 @@ def test_a_modify_replaces_only_the_attributes_it_carries(tmp_path):
     }
     assert Guardianship.objects.filter(pupil=pupil, guardian_key="501").exists()
     # The next Complet, identical to the state the Delta led to, is unchanged but for the group.
-    again = import_feed(actor=None, path=complet)
+    again = import_feed(actor=None, path=complet, force=True)
     assert again.plan["pupil"] == {"UPDATE": 1}
 
 
@@ -945,5 +947,5 @@ def test_a_parent_in_both_degrees_keeps_each_feeds_details_and_reimports_unchang
     assert parent.country == "FRANCE"
     assert Guardianship.objects.filter(guardian=parent).count() >= 2
     for path in complets:
-        again = import_feed(actor=None, path=path)
+        again = import_feed(actor=None, path=path, force=True)
         assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), again.plan

@@ -58,6 +58,9 @@ class Command(BaseCommand):
         load = commands.add_parser("import", help="import a folder, .zip or .tar.gz of AAF files")
         load.add_argument("path", type=Path)
         load.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+        load.add_argument(
+            "--force", action="store_true", help="read files already imported once again"
+        )
         for name, text in (
             ("resume", "resume an interrupted run"),
             ("replay", "replay failed lots and quarantined records"),
@@ -84,7 +87,11 @@ class Command(BaseCommand):
                 if not options["path"].exists():
                     raise CommandError(f"{options['path']}: no such file or folder.")
                 run = import_feed(
-                    actor=None, path=options["path"], dry_run=options["dry_run"], progress=bar
+                    actor=None,
+                    path=options["path"],
+                    dry_run=options["dry_run"],
+                    force=options["force"],
+                    progress=bar,
                 )
             else:
                 run = self._run(options["run"])
