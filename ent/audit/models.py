@@ -17,10 +17,6 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         """Events whose target is this object."""
         return self.filter(target_type=target_type, target_id=str(target_id))
 
-    def by_run(self, run_id: int) -> Self:
-        """Events written by one feed run."""
-        return self.filter(run_id=run_id)
-
 
 class AuditEvent(models.Model):
     """One security-relevant fact: who did what to which object, when, and the outcome."""

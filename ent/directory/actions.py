@@ -905,19 +905,6 @@ def sync_guardian_memberships() -> int:
 # Lifecycle
 
 
-@transaction.atomic
-def deactivate_person(*, actor: User | None, person: User, reason: str) -> None:
-    """Refuse any new login of `person` from now on; personal data is purged later."""
-    if not person.is_active:
-        return
-    person.is_active = False
-    person.deactivated_at = timezone.now()
-    person.save(update_fields=["is_active", "deactivated_at"])
-    record(
-        actor=actor, action="directory.person.deactivate", target=person, data={"reason": reason}
-    )
-
-
 def purge_person(*, actor: User | None, person: User) -> None:
     """Erase a departed person's personal data, keeping an anonymous row for their contributions."""
     person.first_name = ""

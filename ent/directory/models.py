@@ -131,10 +131,6 @@ class UserQuerySet(models.QuerySet["User"]):
         """Accounts that may sign in."""
         return self.filter(is_active=True)
 
-    def with_profile(self, profile: str) -> Self:
-        """People holding `profile` in at least one school."""
-        return self.filter(memberships__profile=profile).distinct()
-
     def purge_due(self, cutoff: Any, *, include_retained: bool) -> Self:
         """Deactivated accounts whose personal data is due for purge at `cutoff`."""
         queryset = self.filter(is_active=False, purged_at=None, deactivated_at__lte=cutoff)
@@ -437,10 +433,6 @@ class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
     def pending(self) -> Self:
         """Links whose guardian has not arrived in the directory yet."""
         return self.filter(guardian=None)
-
-    def legal(self) -> Self:
-        """Links that carry legal authority (responsable légal)."""
-        return self.filter(has_legal_authority=True)
 
 
 class Guardianship(models.Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -604,8 +604,3 @@ def _entry_item(entry: QuarantinedRecord) -> FeedItem:
     payload = aaf.normalise(raw, aaf.Reading())
     digest = aaf.record_digest(payload) if raw.operation == "add" else ""
     return FeedItem(0, raw.operation, raw.key, payload, digest)
-
-
-def iter_runs() -> Iterator[FeedRun]:
-    """Yield feed runs, newest first."""
-    yield from FeedRun.objects.order_by("-pk")
