@@ -213,7 +213,8 @@ class ExternalId(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     value = models.CharField(_("value"), max_length=128)
     # Digest of the last feed record applied, so that an unchanged record costs nothing.
-    record_digest = models.CharField(_("record digest"), max_length=64, blank=True)
+    # One digest per feed the person comes from: "1D:…|2D:…".
+    record_digest = models.CharField(_("record digest"), max_length=200, blank=True)
     last_seen_run = models.BigIntegerField(_("last seen in run"), null=True, blank=True)
     # The last whole record applied, so that a Delta's modifyRequest replaces only the attributes
     # it carries. Personal data: deleted with the identifier at purge.

@@ -948,4 +948,4 @@ def test_a_parent_in_both_degrees_keeps_each_feeds_details_and_reimports_unchang
     assert Guardianship.objects.filter(guardian=parent).count() >= 2
     for path in complets:
         again = import_feed(actor=None, path=path, force=True)
-        assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), again.plan
+        assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), str(again.plan)
