@@ -66,6 +66,11 @@ class FeedError(Exception):
 class RecordError(Exception):
     """A record that cannot be understood; it goes to quarantine, the rest of the feed applies."""
 
+    def __init__(self, message: str, *, file: str = "", index: int = 0) -> None:
+        super().__init__(message)
+        self.file = file
+        self.index = index
+
 
 @dataclass(frozen=True)
 class RawRecord:
@@ -307,7 +312,7 @@ def _raw_record(feed_file: FeedFile, index: int, element: Any) -> RawRecord | Re
     try:
         return _read_request(feed_file, index, element)
     except RecordError as rejected:
-        return rejected
+        return RecordError(str(rejected), file=feed_file.name, index=index)
 
 
 def _read_request(feed_file: FeedFile, index: int, element: Any) -> RawRecord:

@@ -541,10 +541,7 @@ def _fail(run: FeedRun, message: str) -> None:
 def _quarantine_reading(
     run: FeedRun, rejected: aaf.RecordError, plan: dict[str, dict[str, int]]
 ) -> None:
-    text = str(rejected)
-    file, _, rest = text.partition(", record ")
-    index = int(rest.split(":")[0].split(" ")[0]) if rest[:1].isdigit() else 0
-    _quarantine(run, QuarantineKind.REJECTED, file, index, text)
+    _quarantine(run, QuarantineKind.REJECTED, rejected.file, rejected.index, str(rejected))
     plan["unreadable"]["REJECTED"] += 1
 
 

@@ -949,3 +949,21 @@ def test_a_parent_in_both_degrees_keeps_each_feeds_details_and_reimports_unchang
     for path in complets:
         again = import_feed(actor=None, path=path, force=True)
         assert all(set(counts) <= {"UNCHANGED"} for counts in again.plan.values()), str(again.plan)
+
+
+def test_a_request_without_identifier_is_quarantined_with_its_place(tmp_path):
+    broken = school_xml("10", "0000001B").replace("<id>10</id>", "<id></id>")
+    feed = write_feed(
+        tmp_path,
+        "x",
+        {
+            "ENT_Complet_20260901_EtabEducNat_0000.xml": feed_file(
+                school_xml("11", "0000002C"), broken
+            )
+        },
+    )
+    run = import_feed(actor=None, path=feed)
+    entry = run.quarantine.get()
+    assert (entry.file, entry.index) == ("ENT_Complet_20260901_EtabEducNat_0000.xml", 2)
+    assert "the identifier is empty" in entry.reason
+    assert School.objects.get().joint_key == "11"
