@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 admin.site.site_header = "ENT"
 admin.site.site_title = "ENT"
@@ -9,6 +11,7 @@ urlpatterns = [
     path("", include("ent.directory.urls")),
     path("auth/login", auth_views.LoginView.as_view(), name="login"),
     path("auth/logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Public: the language can be chosen on the login page, before signing in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -105,3 +105,12 @@ def test_demo_setup_is_safe_twice_and_lists_one_account_per_profile(db, settings
 
     pupil = next(row for row in rows if row["profile"] == "ELV")
     assert authenticate(username=pupil["login"], password=pupil["password"]) is not None
+
+
+def test_an_anonymous_visitor_can_switch_the_login_page_to_english(client, db):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    page = client.get(reverse("login")).content.decode()
+    assert 'lang="en"' in page
+    assert "Sign in" in page
