@@ -398,27 +398,41 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def _ratio(slow: Any, fast: Any) -> float | None:
+    """Return slow / fast wall time, or None when either stage failed."""
+    if slow.ok and slow.result and fast.ok and fast.wall_s > 0:
+        return float(slow.wall_s / fast.wall_s)
+    return None
+
+
+def _print_target(size: int, label: str, value: float | None, target: str, met: bool) -> None:
+    if value is None:
+        print(f"{size:>9,}  {label}   n/a (a stage failed)")
+    else:
+        print(f"{size:>9,}  {label}  {value:6.2f} x   (target {target})   {_verdict(met)}")
+
+
 def print_targets(outcomes: dict[int, Outcome]) -> None:
     print()
     print("== targets (wall times of the subprocesses; a benchmark informs, it does not gate)")
     for size, outcome in outcomes.items():
         floor, first, again = outcome.floor, outcome.first, outcome.again
-        if floor.ok and first.ok and first.result and floor.wall_s > 0:
-            ratio = first.wall_s / floor.wall_s
-            print(
-                f"{size:>9,}  import / floor       {ratio:6.2f} x   (target <= "
-                f"{IMPORT_OVER_FLOOR:g})   {_verdict(ratio <= IMPORT_OVER_FLOOR)}"
-            )
-        else:
-            print(f"{size:>9,}  import / floor       n/a (a stage failed)")
-        if first.ok and again.ok and again.result and again.wall_s > 0:
-            speedup = first.wall_s / again.wall_s
-            print(
-                f"{size:>9,}  re-import speed-up   {speedup:6.2f} x   (target >= "
-                f"{REIMPORT_SPEEDUP:g})   {_verdict(speedup >= REIMPORT_SPEEDUP)}"
-            )
-        else:
-            print(f"{size:>9,}  re-import speed-up   n/a (a stage failed)")
+        ratio = _ratio(first, floor) if floor.ok else None
+        _print_target(
+            size,
+            "import / floor    ",
+            ratio,
+            f"<= {IMPORT_OVER_FLOOR:g}",
+            ratio is not None and ratio <= IMPORT_OVER_FLOOR,
+        )
+        speedup = _ratio(first, again) if first.ok else None
+        _print_target(
+            size,
+            "re-import speed-up",
+            speedup,
+            f">= {REIMPORT_SPEEDUP:g}",
+            speedup is not None and speedup >= REIMPORT_SPEEDUP,
+        )
     peaks = {
         size: max(stage.result.get("peak_mb", 0.0) for stage in (outcome.first, outcome.again))
         for size, outcome in outcomes.items()
