@@ -55,7 +55,10 @@ INSTALLED_APPS = [
     "ent.core",
     "ent.audit",
     "ent.directory",
+    "ent.identity",
     "ent.exchange",
+    "ent.sso",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("ent.directory.urls")),
     path("auth/login", auth_views.LoginView.as_view(), name="login"),
     path("auth/logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("ent.sso.urls")),
     # Public: the language can be chosen on the login page, before signing in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -177,6 +177,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("operator"), default=False)
     # SOC-SUP-ABO-01 and SDET §9.2: deactivation date, then purge of personal data.
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    # SOC-SEC-IAU-13: an account from the AAF is inactive for login until its owner activates it.
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
     # An account legitimately kept beyond 3 months (staff on leave) waits for the year rollover.
     is_retained = models.BooleanField(_("kept until the year rollover"), default=False)

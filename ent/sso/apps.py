@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SsoConfig(AppConfig):
+    name = "ent.sso"
+    label = "sso"
+    verbose_name = _("Single sign-on")
+    sdet = ("SOC-SEC-PII", "SOC-INT-ASE")
+
+    def ready(self) -> None:
+        from ent.identity.session import register_session_end_hook
+
+        from .actions import log_out_services
+
+        register_session_end_hook(log_out_services)
