@@ -17,6 +17,13 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         """Events whose target is this object."""
         return self.filter(target_type=target_type, target_id=str(target_id))
 
+    def trail_of(self, person: models.Model) -> Self:
+        """Events a person did or underwent: their whole chain, to be read in time order."""
+        return self.filter(
+            models.Q(actor_id=person.pk)
+            | models.Q(target_type=person._meta.label_lower, target_id=str(person.pk))
+        )
+
 
 class AuditEvent(models.Model):
     """One security-relevant fact: who did what to which object, when, and the outcome."""

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from ent.audit.actions import record
@@ -42,3 +44,26 @@ def test_prune_keeps_the_retention_period_and_records_itself(cast, settings):
     assert actions == {"new.event", "audit.trail.prune"}
     # A job run by the host is recorded as the platform.
     assert AuditEvent.objects.get(action="audit.trail.prune").actor_label == "platform"
+
+
+@pytest.mark.sdet("SOC-SEC-APS-03")
+def test_one_persons_chain_is_rebuilt_in_time_order(cast):
+    record(actor=None, action="identity.login.fail", target=cast.pupil, data={"reason": "x"})
+    record(actor=cast.pupil, action="identity.session.start", target=cast.pupil)
+    record(actor=cast.school_admin, action="identity.account.suspend", target=cast.pupil)
+    record(actor=cast.teacher, action="identity.session.start", target=cast.teacher)
+    out = io.StringIO()
+    call_command("audit", "trail", cast.pupil.login, "--json", stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["action"] for row in rows] == [
+        "identity.login.fail",
+        "identity.session.start",
+        "identity.account.suspend",
+    ]
+    assert rows[2]["actor"] == cast.school_admin.login
+    assert all(row["at"] for row in rows)
+
+
+def test_trail_of_an_unknown_login_says_so(db):
+    with pytest.raises(CommandError, match="No person"):
+        call_command("audit", "trail", "nobody.here")
