@@ -7,7 +7,7 @@ PORT   ?= 8000
 PEOPLE ?= 2000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ent_ci
 
-.PHONY: install run demo serve fmt lint test test-postgres check messages bench clean
+.PHONY: install run demo serve fmt lint test test-postgres check messages openapi bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ run: install
 fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+openapi: install
+	$(ENT) export_openapi_schema --api ent.api.api --indent 2 --sorted --output docs/openapi.json
 
 messages: install
 	$(ENT) makemessages -l fr --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -56,9 +57,12 @@ INSTALLED_APPS = [
     "ent.audit",
     "ent.directory",
     "ent.identity",
+    "ent.rights",
     "ent.exchange",
     "ent.sso",
     "oauth2_provider",
+    # django-ninja: its static files (API docs) and `ent export_openapi_schema`.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ent.identity.middleware.idle_timeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -129,9 +134,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "directory.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-LOGIN_URL = "login"
+LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "directory:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "identity:login"
+# SOC-SEC-IAU-08: the password policy (ent/identity/validators.py, CNIL délibération 2022-100).
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("login", "first_name", "last_name", "email")},
+    },
+    {"NAME": "ent.identity.validators.PersonalInformationValidator"},
+    {"NAME": "ent.identity.validators.EntropyValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# A form post refused by the CSRF protection is traced in the audit trail.
+CSRF_FAILURE_VIEW = "ent.identity.views.csrf_failure"
 
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
@@ -190,6 +207,166 @@ AAF_LOT_SIZE = env_int("AAF_LOT_SIZE", 1000)
 AAF_LOT_RETRIES = env_int("AAF_LOT_RETRIES", 3)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
+# --- Sign-in security (ent.identity: SOC-SEC-IAU-05, -08, -11, SOC-SEC-DVS-01) ---------------
+# Brute force: this many failures of one login within the window lock it for ENT_LOCKOUT_MINUTES,
+# doubled for each further lock within 24 h (at most 24 h); this many failures from one address
+# lock the address. New locks are mailed to ENT_SECURITY_ALERT_EMAILS (comma-separated).
+ENT_LOGIN_MAX_FAILURES = env_int("ENT_LOGIN_MAX_FAILURES", 5)
+ENT_LOGIN_WINDOW_MINUTES = env_int("ENT_LOGIN_WINDOW_MINUTES", 15)
+ENT_LOCKOUT_MINUTES = env_int("ENT_LOCKOUT_MINUTES", 15)
+ENT_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("ENT_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+ENT_SECURITY_ALERT_EMAILS = env_list("ENT_SECURITY_ALERT_EMAILS")
+# Reverse proxies whose X-Forwarded-For is believed: behind them, REMOTE_ADDR is the proxy's,
+# and every visitor would share its address (and its lock).
+ENT_TRUSTED_PROXIES = env_list("ENT_TRUSTED_PROXIES")
+if (
+    min(ENT_LOGIN_MAX_FAILURES, ENT_LOGIN_WINDOW_MINUTES, ENT_LOCKOUT_MINUTES) < 1
+    or ENT_LOGIN_MAX_FAILURES_PER_ADDRESS < 1
+):
+    raise ImproperlyConfigured(
+        "ENT_LOGIN_MAX_FAILURES, ENT_LOGIN_WINDOW_MINUTES, ENT_LOCKOUT_MINUTES and "
+        "ENT_LOGIN_MAX_FAILURES_PER_ADDRESS: at least 1 is expected."
+    )
+# Minimum password entropy in bits: the CNIL asks 80 for a password alone, 50 with throttling.
+ENT_PASSWORD_MIN_BITS = env_int("ENT_PASSWORD_MIN_BITS", 80)
+# Who must give a one-time code after their password: operators, and these profiles.
+ENT_TOTP_REQUIRED_FOR_OPERATORS = env_bool("ENT_TOTP_REQUIRED_FOR_OPERATORS", True)
+ENT_TOTP_REQUIRED_PROFILES = env_list("ENT_TOTP_REQUIRED_PROFILES", ["DIR"])
+# Idle timeout in minutes, by default and per channel and profile: "web:ELV=60,mobile:*=10080".
+ENT_IDLE_TIMEOUT_MINUTES = env_int("ENT_IDLE_TIMEOUT_MINUTES", 30)
+
+
+def _idle_timeouts(raw: str) -> dict[str, int]:
+    """Read ENT_IDLE_TIMEOUTS: comma-separated channel:PROFILE=minutes, * for any profile."""
+    rules: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        scope, _equals, minutes = item.partition("=")
+        channel, _colon, profile = scope.partition(":")
+        channel, profile = channel.strip().lower(), profile.strip().upper()
+        if channel not in {"web", "mobile"} or not profile or not minutes.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"ENT_IDLE_TIMEOUTS: {item!r} is not channel:PROFILE=minutes "
+                "(channel web or mobile, profile such as ELV or *)."
+            )
+        rules[f"{channel}:{profile}"] = int(minutes)
+    return rules
+
+
+ENT_IDLE_TIMEOUTS = _idle_timeouts(env_str("ENT_IDLE_TIMEOUTS"))
+if ENT_IDLE_TIMEOUT_MINUTES < 1 or 0 in ENT_IDLE_TIMEOUTS.values():
+    raise ImproperlyConfigured("ENT_IDLE_TIMEOUT_MINUTES, ENT_IDLE_TIMEOUTS: at least 1 minute.")
+
+# --- Account lifecycle: e-mail and credentials (SOC-SEC-IAU-13, -14) -------------------------
+# E-mail carries password-reset links and login reminders. ENT_EMAIL_BACKEND is "file" (the
+# embedded default: each message is written under DATA_DIR/mail, so `make run` needs no mail
+# server), "smtp" (the production default, through EMAIL_HOST) or "console".
+ENT_EMAIL_BACKEND = env_str("ENT_EMAIL_BACKEND", "file" if EMBEDDED else "smtp")
+EMAIL_BACKEND = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}.get(ENT_EMAIL_BACKEND, "")
+if not EMAIL_BACKEND:
+    raise ImproperlyConfigured(
+        f"ENT_EMAIL_BACKEND={ENT_EMAIL_BACKEND!r}: use file, smtp or console."
+    )
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{ENT_PROJECT_NAME} <no-reply@localhost>")
+# Days an activation code printed on a letter stays valid.
+ENT_ACTIVATION_DAYS = env_int("ENT_ACTIVATION_DAYS", 60)
+# Seconds a password-reset link sent by e-mail stays valid (Django's setting; one hour here).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+
+# --- OpenID Connect provider (ent.sso.oidc): the mobile app, the API and OIDC services. ---
+
+
+def _oidc_private_key() -> str:
+    """Read the RSA key that signs ID and logout tokens; the embedded demo generates one."""
+    key = env_secret("ENT_OIDC_KEY")
+    if key:
+        return key
+    if not EMBEDDED:
+        raise ImproperlyConfigured(
+            "ENT_OIDC_KEY (or ENT_OIDC_KEY_FILE), an RSA private key in PEM, is required when "
+            "ENT_MODE=production."
+        )
+    path = DATA_DIR / "oidc-key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8")
+
+
+ENT_OIDC_ACCESS_TOKEN_SECONDS = env_int("ENT_OIDC_ACCESS_TOKEN_SECONDS", 600)
+# SOC-SEC-IAU-05: the idle timeout of the mobile app. A refresh token dies this long after its
+# access token expired; each refresh (rotation) starts the count again.
+ENT_OIDC_REFRESH_TOKEN_SECONDS = env_int("ENT_OIDC_REFRESH_TOKEN_SECONDS", 7 * 24 * 3600)
+# Client ids (the ENT's own apps) that may ask for the "api" scope and call /api/v1/.
+ENT_OIDC_API_CLIENTS = env_list("ENT_OIDC_API_CLIENTS")
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # Empty: the issuer is the scheme and host of the request.
+    "OIDC_ISS_ENDPOINT": env_str("ENT_OIDC_ISSUER").rstrip("/"),
+    "OIDC_RSA_PRIVATE_KEY": _oidc_private_key(),
+    "OAUTH2_VALIDATOR_CLASS": "ent.sso.oidc.EntValidator",
+    "SCOPES_BACKEND_CLASS": "ent.sso.oidc.EntScopes",
+    "SCOPES": {
+        "openid": _("Your identity"),
+        "profile": _("Your name"),
+        "email": _("Your e-mail address"),
+        "api": _("The ENT on your behalf (mobile app)"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": ENT_OIDC_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": ENT_OIDC_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": ENT_OIDC_REFRESH_TOKEN_SECONDS,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # SOC-SEC-PII-07: https only in production; a mobile app adds its own scheme.
+    "ALLOWED_REDIRECT_URI_SCHEMES": env_list(
+        "ENT_OIDC_REDIRECT_SCHEMES", ["https", "http"] if EMBEDDED else ["https"]
+    ),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise", "public"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Logout revokes the tokens of the ended session only (ent.sso.oidc), not every device's.
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -198,3 +375,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# CAS server (ent.sso.cas; docs/sso.md): lifetimes of service and proxy tickets (single use)
+# and of proxy-granting tickets, in seconds; whether a proxy callback (pgtUrl) may be plain
+# http on 127.0.0.1 (a service on the same host; true by default only in embedded mode).
+ENT_CAS_TICKET_SECONDS = env_int("ENT_CAS_TICKET_SECONDS", 60)
+ENT_CAS_PGT_SECONDS = env_int("ENT_CAS_PGT_SECONDS", 7200)
+ENT_CAS_ALLOW_HTTP_CALLBACK = env_bool("ENT_CAS_ALLOW_HTTP_CALLBACK", EMBEDDED)
+
+# --- SAML 2.0 (ent.sso.saml*; docs/sso.md): the ENT as identity provider (GAR, SAML services)
+# and as service provider towards EduConnect and agents' portals. One RSA key pair signs both
+# sides (PEM files); the embedded demo generates a self-signed pair once into DATA_DIR.
+ENT_SAML_KEY_FILE = env_str("ENT_SAML_KEY_FILE")
+ENT_SAML_CERT_FILE = env_str("ENT_SAML_CERT_FILE")
+if not EMBEDDED and not (ENT_SAML_KEY_FILE and ENT_SAML_CERT_FILE):
+    raise ImproperlyConfigured(
+        "ENT_SAML_KEY_FILE and ENT_SAML_CERT_FILE (PEM) are required when ENT_MODE=production."
+    )
+ENT_SAML_XMLSEC_BINARY = env_str("ENT_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+# Public address of the ENT: entity ids and endpoints in the metadata are built from it.
+ENT_SAML_BASE_URL = env_str(
+    "ENT_SAML_BASE_URL",
+    "http://localhost:8000" if EMBEDDED else f"https://{ALLOWED_HOSTS[0]}",
+).rstrip("/")
+# GAR attribute profile: the ENT's GAR project id (idEnt) and the casing of profile codes
+# (National_elv as in the GAR-ENT XSD, or National_ELV with ENT_SAML_GAR_UPPER_PROFILES).
+ENT_SAML_GAR_ID_ENT = env_str("ENT_SAML_GAR_ID_ENT")
+ENT_SAML_GAR_UPPER_PROFILES = env_bool("ENT_SAML_GAR_UPPER_PROFILES", False)
+# Federation: the académie codes accepted in EduConnect's {AAF}<code>|…|<joint key> values
+# (empty: any académie).
+ENT_SAML_AAF_ACADEMIES = env_list("ENT_SAML_AAF_ACADEMIES")
+# pysaml2 7.5.5 imports a cipher mode from cryptography's old place and xmlschema announces
+# each schema it loads: neither says anything about the ENT.
+warnings.filterwarnings("ignore", message="CFB has been moved", module="saml2")
+LOGGING["loggers"]["xmlschema"] = {"level": "WARNING"}  # type: ignore[index]

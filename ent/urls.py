@@ -1,18 +1,19 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+
+from ent.api import api
 
 admin.site.site_header = "ENT"
 admin.site.site_title = "ENT"
 
 urlpatterns = [
     path("", include("ent.directory.urls")),
-    path("auth/login", auth_views.LoginView.as_view(), name="login"),
-    path("auth/logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("auth/", include("ent.identity.urls")),
     path("", include("ent.sso.urls")),
     # Public: the language can be chosen on the login page, before signing in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

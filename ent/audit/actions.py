@@ -10,6 +10,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from ent.core.bulk import insert_rows
+
 from .models import AuditEvent, Outcome
 
 PLATFORM = "platform"
@@ -68,20 +70,22 @@ def record_many(*, actor: Any, facts: Iterable[Fact], run_id: int | None = None)
     """Record a batch of facts by one actor in one insert; return how many were written."""
     now = timezone.now()
     label = _actor_label(actor, run_id)
-    events = [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_label=label,
-            run_id=run_id,
-            action=fact.action,
-            data=dict(fact.data),
-            **_target_fields(fact.target),
+    actor_id = actor.pk if actor is not None else None
+    # Plain rows rather than model instances: a feed run records tens of thousands of facts.
+    rows = (
+        (
+            now,
+            actor_id,
+            label,
+            run_id,
+            fact.action,
+            dict(fact.data),
+            *_target_fields(fact.target).values(),
         )
         for fact in facts
-    ]
-    AuditEvent.objects.bulk_create(events, batch_size=500)
-    return len(events)
+    )
+    names = ("at", "actor_id", "actor_label", "run_id", "action", "data")
+    return insert_rows(AuditEvent, (*names, "target_type", "target_id", "target_label"), rows)
 
 
 def prune_audit_trail(*, actor: Any, retention_days: int) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ent.audit.actions import record
+from ent.core.bulk import insert_rows
 from ent.directory import aaf
 from ent.directory.actions import FeedItem, Outcome, apply_feed_records, finish_feed_run
 from ent.directory.models import ExternalId, Guardianship, Mef, School, Source, Subject, User
@@ -161,7 +163,7 @@ def replay_run(*, actor: User | None, run: FeedRun, progress: Progress = _quiet)
 def analyse(*, run: FeedRun, source: aaf.FeedSource, progress: Progress = _quiet) -> None:
     """Read, check and stage every record, then write the plan; nothing in the directory changes."""
     reading = aaf.Reading()
-    batch: list[StagedRecord] = []
+    batch: list[_Staged] = []
     seq = 0
     plan: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     covered: list[str] = []
@@ -188,25 +190,13 @@ def analyse(*, run: FeedRun, source: aaf.FeedSource, progress: Progress = _quiet
         seq += 1
         if item.kind == "school" and item.operation == "add":
             covered.append(item.key)
-        batch.append(
-            StagedRecord(
-                run=run,
-                seq=seq,
-                kind=item.kind,
-                operation=item.operation,
-                key=item.key,
-                file=item.file,
-                index=item.index,
-                plan=Plan.CREATE,
-                digest=aaf.record_digest(payload) if item.operation == "add" else "",
-                payload=payload,
-            )
-        )
+        digest = aaf.record_digest(payload) if item.operation == "add" else ""
+        batch.append(_Staged(seq, item, digest, payload))
         if len(batch) >= BATCH:
-            _stage(batch, plan)
+            _stage(run, batch, plan)
             batch = []
             progress("analyse", seq, 0)
-    _stage(batch, plan)
+    _stage(run, batch, plan)
     if run.mode == Mode.COMPLET:
         for kind, count in _disappearing(run, covered).items():
             plan[kind]["DISAPPEAR"] = count
@@ -223,34 +213,64 @@ def analyse(*, run: FeedRun, source: aaf.FeedSource, progress: Progress = _quiet
     _cut_lots(run)
 
 
-def _stage(batch: list[StagedRecord], plan: dict[str, dict[str, int]]) -> None:
+@dataclass
+class _Staged:
+    """A record read during analysis, before it is stored as a StagedRecord."""
+
+    seq: int
+    raw: aaf.RawRecord
+    digest: str
+    payload: dict[str, Any] | None
+
+
+STAGED_FIELDS = (
+    "run_id",
+    "seq",
+    "kind",
+    "operation",
+    "key",
+    "file",
+    "index",
+    "plan",
+    "digest",
+    "payload",
+)
+
+
+def _stage(run: FeedRun, batch: list[_Staged], plan: dict[str, dict[str, int]]) -> None:
     """Compare a batch with the directory, drop unchanged payloads and store the batch."""
-    by_kind: dict[str, list[StagedRecord]] = defaultdict(list)
+    by_kind: dict[str, list[_Staged]] = defaultdict(list)
     for staged in batch:
-        by_kind[staged.kind].append(staged)
-    for kind, rows in by_kind.items():
-        digests = _digests(kind, [row.key for row in rows])
-        for row in rows:
-            if row.operation == "delete":
-                row.plan = Plan.DELETE
-            elif row.key in digests:
-                row.plan = Plan.UNCHANGED if _unchanged(row, digests[row.key]) else Plan.UPDATE
+        by_kind[staged.raw.kind].append(staged)
+    rows: list[tuple[Any, ...]] = []
+    for kind, records in by_kind.items():
+        digests = _digests(kind, [staged.raw.key for staged in records])
+        for staged in records:
+            raw = staged.raw
+            if raw.operation == "delete":
+                verdict = Plan.DELETE
+            elif raw.key in digests:
+                same = _unchanged(kind, staged.digest, staged.payload, digests[raw.key])
+                verdict = Plan.UNCHANGED if same else Plan.UPDATE
             else:
-                row.plan = Plan.CREATE
-            if row.plan == Plan.UNCHANGED:
-                row.payload = None
-            plan[kind][row.plan] += 1
-    StagedRecord.objects.bulk_create(batch, batch_size=500)
+                verdict = Plan.CREATE
+            payload = None if verdict == Plan.UNCHANGED else staged.payload
+            plan[kind][verdict] += 1
+            where = (raw.key, raw.file, raw.index)
+            rows.append(
+                (run.pk, staged.seq, kind, raw.operation, *where, verdict, staged.digest, payload)
+            )
+    insert_rows(StagedRecord, STAGED_FIELDS, rows)
 
 
-def _unchanged(row: StagedRecord, stored: str) -> bool:
+def _unchanged(kind: str, digest: str, payload: dict[str, Any] | None, stored: str) -> bool:
     """Tell whether a record is the one applied last (per feed, for people)."""
-    if not row.digest or not stored:
+    if not digest or not stored:
         return False
-    if row.kind in {"pupil", "guardian", "staff"}:
-        feed = (row.payload or {}).get("feed", "2D")
-        return aaf.digest_parts(stored).get(feed) == row.digest
-    return stored == row.digest
+    if kind in {"pupil", "guardian", "staff"}:
+        feed = (payload or {}).get("feed", "2D")
+        return aaf.digest_parts(stored).get(feed) == digest
+    return stored == digest
 
 
 def _digests(kind: str, keys: list[str]) -> dict[str, str]:

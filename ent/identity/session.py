@@ -7,6 +7,7 @@ needs and a weaker session is sent back to `login_url(..., level=n)` to step up 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,8 +54,22 @@ def register_session_end_hook(hook: SessionEndHook) -> None:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """Return the caller's address as the web server saw it."""
-    return request.META.get("REMOTE_ADDR") or None
+    """Return the caller's address: the web server's REMOTE_ADDR or, when that is a reverse
+    proxy listed in ENT_TRUSTED_PROXIES, the last address before the trusted proxies in
+    X-Forwarded-For (the one the proxies themselves saw)."""
+    address: str | None = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "ENT_TRUSTED_PROXIES", ()))
+    if address not in trusted:
+        return address
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([hop.strip() for hop in forwarded.split(",") if hop.strip()]):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return address
+    return address
 
 
 def start_session(
@@ -112,6 +127,25 @@ def raise_level(request: HttpRequest, *, method: str, level: int) -> None:
     )
 
 
+def renew_session(request: HttpRequest, *, method: str, level: int) -> None:
+    """Record that the signed-in person presented their credentials again (CAS renew), keeping
+    the session (and the services' logins tied to it) and never lowering its level."""
+    request.session[_LEVEL] = max(level, session_level(request))
+    request.session[_METHOD] = method
+    request.session[_AT] = timezone.now().isoformat()
+    request.session[_FRESH] = True
+    UserSession.objects.filter(session_key=request.session.session_key).update(
+        level=request.session[_LEVEL], method=method
+    )
+    record(
+        actor=request.user,
+        action="identity.session.renew",
+        target=request.user if request.user.is_authenticated else None,
+        address=client_address(request),
+        data={"method": method, "level": request.session[_LEVEL]},
+    )
+
+
 def session_level(request: HttpRequest) -> int:
     """Return the authentication level of the current session (0 when signed out)."""
     if not request.user.is_authenticated:
@@ -144,6 +178,12 @@ def touch(session: SessionBase, now: float) -> float | None:
     """Mark the session active at `now`; return when it was last active before."""
     previous = session.get(_SEEN)
     session[_SEEN] = now
+    return float(previous) if previous is not None else None
+
+
+def last_seen(session: SessionBase) -> float | None:
+    """Return when the session was last marked active (a POSIX timestamp), without touching it."""
+    previous = session.get(_SEEN)
     return float(previous) if previous is not None else None
 
 
@@ -213,9 +253,11 @@ __all__ = [
     "consume_fresh_login",
     "end_person_sessions",
     "end_session",
+    "last_seen",
     "login_url",
     "raise_level",
     "register_session_end_hook",
+    "renew_session",
     "session_level",
     "start_session",
 ]

@@ -55,9 +55,16 @@ def register_service(
     attribute_profile: str = "",
     client_id: str = "",
     approve: bool = False,
+    redirect_uris: Iterable[str] = (),
+    client_type: str = "confidential",
 ) -> Service:
     """Add a service to the registry, disabled until the data controller approves it, unless
-    `approve` is set by an operator who is that controller's delegate."""
+    `approve` is set by an operator who is that controller's delegate.
+
+    OIDC: also creates the OAuth client (see oidc.register_oidc_client) with `redirect_uris`
+    (or, when none are given, the space-separated URIs of `url_pattern`), confidential or
+    public (a mobile app, PKCE only); `client_id` is kept if given. The clear client secret
+    is attached as `service.client_secret`, on this instance only, to be shown once."""
     _check_may_manage(actor)
     if protocol not in Protocol.values:
         raise ValidationError(_("Unknown protocol %(protocol)s.") % {"protocol": protocol})
@@ -88,6 +95,14 @@ def register_service(
         attribute_profile=attribute_profile,
         client_id=client_id,
     )
+    if protocol == Protocol.OIDC:
+        from .oidc import register_oidc_client
+
+        uris = [uri for uri in redirect_uris if uri.strip()] or url_pattern.split()
+        secret = register_oidc_client(
+            actor=actor, service=service, redirect_uris=uris, client_type=client_type
+        )
+        service.client_secret = secret  # type: ignore[attr-defined]  # transient: never stored
     record(
         actor=actor,
         action="sso.service.register",

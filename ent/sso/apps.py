@@ -14,3 +14,7 @@ class SsoConfig(AppConfig):
         from .actions import log_out_services
 
         register_session_end_hook(log_out_services)
+        # Importing the CAS module registers its logout sender and its session-end hook; the
+        # OIDC module registers its back-channel logout sender.
+        # The SAML identity provider registers its logout sender.
+        from . import cas, oidc, saml_idp  # noqa: F401
