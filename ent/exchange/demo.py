@@ -12,6 +12,7 @@ from django.db import transaction
 from ent.audit.actions import record
 from ent.directory.demo import generate_academy
 from ent.directory.models import ExternalId, School, Source, User
+from ent.rights.actions import install_default_grants
 
 from .actions import AlreadyImportedError, import_feed
 from .models import FeedRun
@@ -24,7 +25,8 @@ OPERATOR_LOGIN = "admin"
 def set_up_demo(
     *, folder: Path, people: int, seed: int, log: Callable[[str], None]
 ) -> list[FeedRun]:
-    """Generate the académie (once), import its Complet files and set the demo passwords."""
+    """Generate the académie (once), import its Complet files, set the demo passwords and
+    install the services' default grants."""
     accounts = folder / "demo-accounts.json"
     if not accounts.exists():
         log(f"Generating a demo académie of {people} people in {folder}…")
@@ -37,6 +39,9 @@ def set_up_demo(
         except AlreadyImportedError as already:
             runs.append(already.run)
     _set_passwords(accounts)
+    granted = install_default_grants(actor=None)
+    if granted:
+        log(f"{granted} default service grant(s) installed.")
     return runs
 
 
