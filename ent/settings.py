@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -22,12 +23,13 @@ if ENT_MODE not in {"embedded", "production"}:
 EMBEDDED = ENT_MODE == "embedded"
 
 
-def _embedded_secret_key() -> str:
-    """Read the embedded demo's secret key, generating it once into the data folder."""
-    path = DATA_DIR / "secret-key"
+def _embedded_file(name: str, make: Callable[[], bytes]) -> str:
+    """Read a secret of the embedded demo from the data folder, writing `make()` there once
+    (owner-only) the first time. Production reads every secret from the environment."""
+    path = DATA_DIR / name
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.write_bytes(make())
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
 
@@ -38,7 +40,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY (or SECRET_KEY_FILE) is required when ENT_MODE=production."
         )
-    SECRET_KEY = _embedded_secret_key()
+    SECRET_KEY = _embedded_file("secret-key", lambda: secrets.token_urlsafe(50).encode())
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -296,20 +298,17 @@ def _oidc_private_key() -> str:
             "ENT_OIDC_KEY (or ENT_OIDC_KEY_FILE), an RSA private key in PEM, is required when "
             "ENT_MODE=production."
         )
-    path = DATA_DIR / "oidc-key.pem"
-    if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    def make() -> bytes:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pem)
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8")
+
+    return _embedded_file("oidc-key.pem", make) + "\n"
 
 
 ENT_OIDC_ACCESS_TOKEN_SECONDS = env_int("ENT_OIDC_ACCESS_TOKEN_SECONDS", 600)
