@@ -62,6 +62,12 @@ INSTALLED_APPS = [
     "ent.rights",
     "ent.exchange",
     "ent.sso",
+    "ent.notifications",
+    "ent.support",
+    "ent.addressbook",
+    "ent.portal",
+    "ent.search",
+    "ent.backoffice",
     "oauth2_provider",
     # django-ninja: its static files (API docs) and `ent export_openapi_schema`.
     "ninja",
@@ -95,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ent.core.context_processors.project",
+                "ent.portal.context_processors.portal",
             ],
         },
     },
@@ -137,7 +144,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 LOGIN_URL = "identity:login"
-LOGIN_REDIRECT_URL = "directory:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "identity:login"
 # SOC-SEC-IAU-08: the password policy (ent/identity/validators.py, CNIL délibération 2022-100).
 AUTH_PASSWORD_VALIDATORS = [

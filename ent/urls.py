@@ -9,7 +9,13 @@ admin.site.site_header = "ENT"
 admin.site.site_title = "ENT"
 
 urlpatterns = [
-    path("", include("ent.directory.urls")),
+    path("", include("ent.portal.urls")),
+    path("moi/", include("ent.directory.urls")),
+    path("annuaire/", include("ent.addressbook.urls")),
+    path("recherche/", include("ent.search.urls")),
+    path("aide/", include("ent.support.urls")),
+    path("notifications/", include("ent.notifications.urls")),
+    path("gestion/", include("ent.backoffice.urls")),
     path("auth/", include("ent.identity.urls")),
     path("", include("ent.sso.urls")),
     # Public: the language can be chosen on the login page, before signing in.

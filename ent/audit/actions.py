@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ent.core.bulk import insert_rows
 
-from .models import AuditEvent, Outcome
+from .models import AuditEvent, Outcome, UsageCount
 
 PLATFORM = "platform"
 
@@ -98,3 +98,25 @@ def prune_audit_trail(*, actor: Any, retention_days: int) -> int:
         data={"deleted": deleted, "before": cutoff.isoformat()},
     )
     return deleted
+
+
+def count_use(
+    *, service: str, profiles: Iterable[tuple[int | None, str]], day: Any = None
+) -> None:
+    """Add one use of `service` for each (school id, profile) the person acts under."""
+    day = day or timezone.localdate()
+    for school_id, profile in set(profiles) or {(None, "")}:
+        updated = UsageCount.objects.filter(
+            day=day, school_id=school_id, profile=profile, service=service
+        ).update(count=models.F("count") + 1)
+        if not updated:
+            # A racing first use of the day: the constraint turns the second insert into an update.
+            try:
+                with transaction.atomic():
+                    UsageCount.objects.create(
+                        day=day, school_id=school_id, profile=profile, service=service, count=1
+                    )
+            except IntegrityError:
+                UsageCount.objects.filter(
+                    day=day, school_id=school_id, profile=profile, service=service
+                ).update(count=models.F("count") + 1)

@@ -59,3 +59,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_label}"
+
+
+class UsageCount(models.Model):
+    """How many times people of one profile opened one service in one school on one day.
+
+    SOC-SUP-ABO usage statistics: counters, not a log of who did what, so that the figures a
+    head of school reads carry no personal data. `service` "login" counts connections.
+    """
+
+    day = models.DateField(_("day"))
+    # Plain ids: the audit layer sits below the directory and outlives its rows.
+    school_id = models.BigIntegerField(_("school"), null=True, blank=True)
+    profile = models.CharField(_("profile"), max_length=3, blank=True)
+    service = models.CharField(_("service"), max_length=50)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("usage count")
+        verbose_name_plural = _("usage counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "school_id", "profile", "service"],
+                name="unique_usage_count",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["school_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.school_id} {self.profile} {self.service}: {self.count}"

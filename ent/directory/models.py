@@ -128,8 +128,8 @@ class Mef(models.Model):
 
 class UserQuerySet(models.QuerySet["User"]):
     def active(self) -> Self:
-        """Accounts that may sign in."""
-        return self.filter(is_active=True)
+        """Accounts that may sign in: active, and not past an external account's end date."""
+        return self.filter(is_active=True).exclude(valid_until__lte=timezone.now())
 
     def purge_due(self, cutoff: Any, *, include_retained: bool) -> Self:
         """Deactivated accounts whose personal data is due for purge at `cutoff`."""
@@ -184,6 +184,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
     # An account legitimately kept beyond 3 months (staff on leave) waits for the year rollover.
     is_retained = models.BooleanField(_("kept until the year rollover"), default=False)
+    # SDET §9.2: an external account (tutor, partner) carries the end date its head of school set.
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

@@ -35,6 +35,7 @@ BAD_PASSWORD = "bad_password"  # noqa: S105 (a failure reason, not a password)
 NO_PASSWORD = "no_password"  # noqa: S105 (a failure reason, not a password)
 INACTIVE = "inactive"
 SUSPENDED = "suspended"
+EXPIRED = "expired"
 BAD_CODE = "bad_code"
 REUSED_CODE = "reused_code"
 
@@ -74,6 +75,8 @@ def _refusal(person: User | None, password: str) -> str:
         return INACTIVE
     if person.suspended_at is not None:
         return SUSPENDED
+    if person.valid_until is not None and person.valid_until <= timezone.now():
+        return EXPIRED
     return ""
 
 

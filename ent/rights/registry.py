@@ -63,6 +63,10 @@ class ServiceDeclaration:
     url_name: str = ""
     description: str | Promise = ""
     app_label: str = ""
+    # SOC-POR-GMC-01: the channels the service is offered on ("web", "mobile").
+    channels: frozenset[str] = frozenset({"web", "mobile"})
+    # Shown on the launcher: a short name of an icon in the portal's sprite.
+    icon: str = ""
 
 
 _registered: dict[str, ServiceDeclaration] = {}

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+
+class SearchConfig(AppConfig):
+    name = "ent.search"
+    label = "search"
+    verbose_name = _("Search")
+    sdet = ("SOC-POR-MDR", "UTI-IDO-REC")
+
