@@ -22,9 +22,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import SessionAuth
 
+from ent.addressbook.api import router as addressbook_router
+from ent.backoffice.api import router as backoffice_router
 from ent.identity.api import router as identity_router
 from ent.identity.lifecycle import AccountStateError
+from ent.notifications.api import router as notifications_router
+from ent.portal.api import router as portal_router
+from ent.search.api import router as search_router
 from ent.sso.api_auth import AccessTokenAuth
+from ent.support.api import router as support_router
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +112,13 @@ api = Api(
     auth=[SessionAuth(csrf=True), AccessTokenAuth()],
 )
 api.add_router("/identity", identity_router)
+# `GET /api/v1/me` and the portal's preferences.
+api.add_router("", portal_router)
+api.add_router("/search", search_router)
+api.add_router("/addressbook", addressbook_router)
+api.add_router("/support", support_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/backoffice", backoffice_router)
 
 
 def problem(

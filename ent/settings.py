@@ -415,3 +415,15 @@ ENT_SAML_AAF_ACADEMIES = env_list("ENT_SAML_AAF_ACADEMIES")
 # each schema it loads: neither says anything about the ENT.
 warnings.filterwarnings("ignore", message="CFB has been moved", module="saml2")
 LOGGING["loggers"]["xmlschema"] = {"level": "WARNING"}  # type: ignore[index]
+
+# Portal (SOC-POR-PPO-01, -08): the académie's logo (a static path or an https URL) and the
+# contact of the data-protection officer named in the personal-data notice.
+ENT_ACADEMY_LOGO = env_str("ENT_ACADEMY_LOGO", "core/academie.svg")
+ENT_DPO_EMAIL = env_str("ENT_DPO_EMAIL", "dpd@localhost")
+ENT_DATA_CONTROLLER = env_str("ENT_DATA_CONTROLLER", "")
+
+# Notifications (UTI-UTL-NOT): the SMS gateway ("console" writes to the log, "file" to the data
+# folder, "http" posts to ENT_SMS_URL) and the profiles a school may reach by SMS.
+ENT_SMS_BACKEND = env_str("ENT_SMS_BACKEND", "file" if EMBEDDED else "console")
+ENT_SMS_URL = env_str("ENT_SMS_URL")
+ENT_SMS_TOKEN = env_secret("ENT_SMS_TOKEN") or ""

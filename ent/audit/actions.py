@@ -100,9 +100,7 @@ def prune_audit_trail(*, actor: Any, retention_days: int) -> int:
     return deleted
 
 
-def count_use(
-    *, service: str, profiles: Iterable[tuple[int | None, str]], day: Any = None
-) -> None:
+def count_use(*, service: str, profiles: Iterable[tuple[int | None, str]], day: Any = None) -> None:
     """Add one use of `service` for each (school id, profile) the person acts under."""
     day = day or timezone.localdate()
     for school_id, profile in set(profiles) or {(None, "")}:

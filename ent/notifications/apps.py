@@ -2,10 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-
 class NotificationsConfig(AppConfig):
     name = "ent.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
     sdet = ("UTI-UTL-NOT",)
-

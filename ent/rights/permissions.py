@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ent.directory.models import School, User
+from ent.directory.models import Membership, School, User
 
 from .models import ShareRole
 from .queries import effective_rights, own_rights, role_on
@@ -16,6 +16,15 @@ ADMIN_SERVICE = "school_admin"
 def is_operator(user: User) -> bool:
     """Tell whether `user` runs the whole project (the operators' admin)."""
     return bool(user.is_active and (user.is_superuser or user.is_staff))
+
+
+def is_head_of(user: User, school_id: int) -> bool:
+    """Tell whether `user` is now the head (DIR) of the school `school_id`."""
+    return (
+        Membership.objects.current()
+        .filter(person=user, school_id=school_id, profile="DIR")
+        .exists()
+    )
 
 
 def can_manage_grants(user: User, school: School | None) -> bool:

@@ -24,6 +24,7 @@ This module imports no model, so that apps.py files may import it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.apps import apps
@@ -67,9 +68,13 @@ class ServiceDeclaration:
     channels: frozenset[str] = frozenset({"web", "mobile"})
     # Shown on the launcher: a short name of an icon in the portal's sprite.
     icon: str = ""
+    # An external connector opened through the SSO registry: its absolute launch URL.
+    url: str = ""
 
 
 _registered: dict[str, ServiceDeclaration] = {}
+# Callables returning declarations kept as data (the SSO registry's approved connectors).
+_sources: list[Callable[[], Iterable[ServiceDeclaration]]] = []
 
 
 def register(declaration: ServiceDeclaration) -> None:
@@ -82,14 +87,24 @@ def unregister(code: str) -> None:
     _registered.pop(code, None)
 
 
+def add_source(source: Callable[[], Iterable[ServiceDeclaration]]) -> None:
+    """Declare services from data: `source` is called each time the catalogue is read."""
+    if source not in _sources:
+        _sources.append(source)
+
+
 def declared_services() -> dict[str, ServiceDeclaration]:
-    """Return every declared service by code: AppConfig declarations, then registered ones."""
+    """Return every declared service by code: AppConfig declarations, registered ones, then
+    those of the sources (an app's code always wins over data naming the same code)."""
     found: dict[str, ServiceDeclaration] = {}
     for config in apps.get_app_configs():
         for declaration in getattr(config, "services", ()):
             found.setdefault(declaration.code, replace(declaration, app_label=config.label))
     for code, declaration in _registered.items():
         found.setdefault(code, declaration)
+    for source in _sources:
+        for declaration in source():
+            found.setdefault(declaration.code, declaration)
     return found
 
 

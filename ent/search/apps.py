@@ -2,10 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-
 class SearchConfig(AppConfig):
     name = "ent.search"
     label = "search"
     verbose_name = _("Search")
     sdet = ("SOC-POR-MDR", "UTI-IDO-REC")
-

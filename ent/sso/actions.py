@@ -14,6 +14,10 @@ from django.utils.translation import gettext as _
 
 from ent.audit.actions import record
 from ent.audit.models import Outcome
+from ent.directory.models import School
+from ent.rights.actions import grant_service
+from ent.rights.permissions import is_head_of
+from ent.rights.registry import CODE, declared_services
 
 from .attributes import ATTRIBUTES, unknown_attributes
 from .models import Protocol, Service, ServiceLogin, ServiceSubject, SubjectKind, validate_regex
@@ -57,6 +61,9 @@ def register_service(
     approve: bool = False,
     redirect_uris: Iterable[str] = (),
     client_type: str = "confidential",
+    code: str = "",
+    launch_url: str = "",
+    school: School | None = None,
 ) -> Service:
     """Add a service to the registry, disabled until the data controller approves it, unless
     `approve` is set by an operator who is that controller's delegate.
@@ -77,6 +84,7 @@ def register_service(
         )
     if url_pattern:
         validate_regex(url_pattern)
+    _check_code(code)
     if Service.objects.filter(protocol=protocol, name=name).exists():
         raise ValidationError(
             _("A %(protocol)s service named %(name)s already exists.")
@@ -94,6 +102,9 @@ def register_service(
         metadata_xml=metadata_xml,
         attribute_profile=attribute_profile,
         client_id=client_id,
+        code=code,
+        launch_url=launch_url,
+        school=school,
     )
     if protocol == Protocol.OIDC:
         from .oidc import register_oidc_client
@@ -114,15 +125,44 @@ def register_service(
     return service
 
 
+def _check_code(code: str) -> None:
+    if not code:
+        return
+    if not CODE.match(code):
+        raise ValidationError(_("A service code is lower-case letters, digits and _."))
+    if code in declared_services() or Service.objects.filter(code=code).exists():
+        raise ValidationError(_("The service code %(code)s is taken.") % {"code": code})
+
+
+def _check_may_approve(actor: User | None, service: Service) -> None:
+    """SDET §5.2.1: the data controller approves: an operator, or the head of the school."""
+    if actor is None or actor.has_perm("sso.change_service"):
+        return
+    if service.school_id is not None and is_head_of(actor, service.school_id):
+        return
+    raise PermissionDenied(_("Only the head of the school or an operator may approve it."))
+
+
 @transaction.atomic
-def approve_service(*, actor: User | None, service: Service) -> Service:
-    """Record the data controller's approval: from now on the service receives identities."""
-    _check_may_manage(actor)
+def approve_service(
+    *, actor: User | None, service: Service, profiles: Iterable[str] = ()
+) -> Service:
+    """Record the data controller's approval: from now on the service receives identities,
+    and, when it has a service code, the people of `profiles` find it on their portal."""
+    _check_may_approve(actor, service)
     service.approved_at = timezone.now()
     service.approved_by = actor
     service.is_enabled = True
     service.save(update_fields=["approved_at", "approved_by", "is_enabled"])
-    record(actor=actor, action="sso.service.approve", target=service)
+    record(
+        actor=actor,
+        action="sso.service.approve",
+        target=service,
+        data={"profiles": sorted(profiles)},
+    )
+    if service.code:
+        for profile in sorted(set(profiles)):
+            grant_service(actor=None, service=service.code, profile=profile, school=service.school)
     return service
 
 

@@ -68,6 +68,24 @@ class Service(models.Model):
     )
     # OIDC: the client registered with the OAuth provider.
     client_id = models.CharField(_("client id"), max_length=100, blank=True, db_index=True)
+    # The launcher entry (SOC-POR-PPO-04): a service code that grants name, and where to go.
+    code = models.CharField(
+        _("service code"),
+        max_length=50,
+        blank=True,
+        db_index=True,
+        help_text=_("Shown on the portal to the people granted this code; empty: not shown."),
+    )
+    launch_url = models.URLField(_("launch URL"), max_length=500, blank=True)
+    # The school whose head, as data controller, approves it (empty: the project's operators).
+    school = models.ForeignKey(
+        "directory.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     is_enabled = models.BooleanField(_("enabled"), default=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -86,7 +104,10 @@ class Service(models.Model):
         verbose_name = _("service")
         verbose_name_plural = _("services")
         constraints = [
-            models.UniqueConstraint(fields=["protocol", "name"], name="sso_service_unique_name")
+            models.UniqueConstraint(fields=["protocol", "name"], name="sso_service_unique_name"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="sso_service_unique_code"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
+from ent.rights.registry import ServiceDeclaration
+
 from .models import Service, ServiceSubject, SubjectKind
 
 if TYPE_CHECKING:
@@ -37,3 +39,20 @@ def person_for_subject(service: Service, value: str) -> User | None:
     subject = ServiceSubject.objects.filter(service=service, value=value).select_related("person")
     row = subject.first()
     return row.person if row else None
+
+
+def connector_declarations() -> list[ServiceDeclaration]:
+    """Return the launcher entries of the approved connectors that carry a service code."""
+    return [
+        ServiceDeclaration(
+            code=service.code,
+            label=service.name,
+            url=service.launch_url,
+            icon="external",
+            app_label="sso",
+        )
+        for service in Service.objects.approved()
+        .exclude(code="")
+        .only("code", "name", "launch_url")
+        .order_by("pk")
+    ]

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from ent.rights.registry import PROFILES as ALL_PROFILES
 from ent.rights.registry import DefaultGrant, Level, ServiceDeclaration
 
+# The school's référents for support: heads and school administrators.
+ADMINS = frozenset({"DIR", "ETA"})
+
 
 class SupportConfig(AppConfig):
     name = "ent.support"
@@ -16,7 +19,9 @@ class SupportConfig(AppConfig):
             label=_("Help and support"),
             url_name="support:guide",
             icon="help",
-            defaults=tuple(DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES - {"DIR", "ETA"}))
-            + (DefaultGrant("DIR", Level.MANAGE), DefaultGrant("ETA", Level.MANAGE)),
+            defaults=(
+                *(DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES - ADMINS)),
+                *(DefaultGrant(profile, Level.MANAGE) for profile in sorted(ADMINS)),
+            ),
         ),
     )

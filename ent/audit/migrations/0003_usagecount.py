@@ -4,27 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_initial'),
+        ("audit", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UsageCount',
+            name="UsageCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('school_id', models.BigIntegerField(blank=True, null=True, verbose_name='school')),
-                ('profile', models.CharField(blank=True, max_length=3, verbose_name='profile')),
-                ('service', models.CharField(max_length=50, verbose_name='service')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='count')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("school_id", models.BigIntegerField(blank=True, null=True, verbose_name="school")),
+                ("profile", models.CharField(blank=True, max_length=3, verbose_name="profile")),
+                ("service", models.CharField(max_length=50, verbose_name="service")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="count")),
             ],
             options={
-                'verbose_name': 'usage count',
-                'verbose_name_plural': 'usage counts',
-                'indexes': [models.Index(fields=['school_id', 'day'], name='audit_usage_school__ecb4cd_idx')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'school_id', 'profile', 'service'), name='unique_usage_count', nulls_distinct=False)],
+                "verbose_name": "usage count",
+                "verbose_name_plural": "usage counts",
+                "indexes": [
+                    models.Index(fields=["school_id", "day"], name="audit_usage_school__ecb4cd_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "school_id", "profile", "service"),
+                        name="unique_usage_count",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
     ]

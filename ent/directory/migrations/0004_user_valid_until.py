@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0003_account_lifecycle'),
+        ("directory", "0003_account_lifecycle"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='valid_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='valid until'),
+            model_name="user",
+            name="valid_until",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="valid until"),
         ),
     ]

@@ -57,6 +57,11 @@ PUBLIC = {
     "oidc-jwks",
     "oidc-revoke",
     "oidc-logout",
+    # SDET §10.2.2.2 and SOC-POR-PPO-08: the schools' public pages, the personal-data notice
+    # and the accessibility statement are read before signing in.
+    "privacy",
+    "accessibility",
+    "schools",
     # The API's description; its endpoints answer 401 themselves (checked below).
     "openapi-json",
     "openapi-view",

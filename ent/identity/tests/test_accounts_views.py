@@ -67,7 +67,7 @@ def test_a_school_admin_runs_each_operation(client, cast, name):
     else:
         follow = client.get(response["Location"])
         assert follow.status_code == 200
-        assert 'class="success"' in follow.content.decode()
+        assert 'class="message success"' in follow.content.decode()
 
 
 def test_suspending_from_the_account_page_shows_the_new_state(client, cast):

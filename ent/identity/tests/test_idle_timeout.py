@@ -26,7 +26,7 @@ from ent.identity.models import Channel, Method, UserSession
 from ent.identity.session import start_session
 from ent.settings import _idle_timeouts
 
-HOME = reverse("directory:home")
+HOME = reverse("portal:home")
 LOGIN = reverse("identity:login")
 MOMENT = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 pytestmark = pytest.mark.sdet("SOC-SEC-IAU-05")

@@ -75,7 +75,7 @@ def test_a_pupil_signs_in_with_a_password_and_lands_on_the_page_asked(client, ca
     start = AuditEvent.objects.get(action="identity.session.start")
     assert start.actor == cast.pupil
     assert start.address == "127.0.0.1"
-    assert client.get(reverse("directory:home")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_a_signed_in_person_visiting_the_login_page_goes_on_without_typing_again(client, cast):
@@ -100,7 +100,7 @@ def test_a_next_parameter_leading_off_the_ent_is_refused_and_traced(client, cast
         LOGIN, {"username": cast.pupil.login, "password": PASSWORD, "next": target}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("directory:home")
+    assert response["Location"] == reverse("portal:home")
     refused = AuditEvent.objects.get(action="identity.redirect.refuse")
     assert refused.data["url"] == target
     assert refused.outcome == "FAILURE"
@@ -255,7 +255,7 @@ def test_sign_out_asks_for_confirmation_then_ends_the_session_everywhere(client,
     assert UserSession.objects.get(person=cast.pupil).end_reason == "logout"
     assert AuditEvent.objects.filter(action="identity.session.end", actor=cast.pupil).exists()
     assert not Session.objects.filter(session_key=key).exists()
-    assert client.get(reverse("directory:home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302
 
 
 def test_sign_out_page_sends_an_anonymous_visitor_to_the_login_page(client, db):

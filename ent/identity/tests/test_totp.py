@@ -171,7 +171,7 @@ def test_a_head_without_a_generator_enrols_after_the_password_then_goes_on(clien
     response = sign_in(client, cast.head, url=f"{LOGIN}?next=/cas/login")
     assert response["Location"] == f"{ENROL}?next=%2Fcas%2Flogin"
     assert "_auth_user_id" not in client.session, "not signed in before the code"
-    assert client.get(reverse("directory:home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302
     enrolment = client.get(response["Location"])
     text = page(enrolment)
     assert enrolment.status_code == 200
@@ -202,7 +202,7 @@ def test_an_enrolled_head_gives_a_code_after_the_password(client, cast):
         assert wrong.status_code == 200
         assert "_auth_user_id" not in client.session
         response = client.post(CODE, {"code": code_now(secret)})
-    assert response["Location"] == reverse("directory:home")
+    assert response["Location"] == reverse("portal:home")
     assert UserSession.objects.get(person=cast.head).level == 2
 
 

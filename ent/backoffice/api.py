@@ -1,0 +1,5 @@
+"""The backoffice REST endpoints (filled in by the app)."""
+
+from ninja import Router
+
+router = Router(tags=["backoffice"])

@@ -1,0 +1,5 @@
+"""The portal REST endpoints (filled in by the app)."""
+
+from ninja import Router
+
+router = Router(tags=["portal"])

@@ -1,0 +1,5 @@
+"""The search REST endpoints (filled in by the app)."""
+
+from ninja import Router
+
+router = Router(tags=["search"])
