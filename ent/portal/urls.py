@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_preferences import urlpatterns as preference_patterns
 
 app_name = "portal"
 
@@ -10,5 +11,6 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("etablissements/", views.schools, name="schools"),
     path("contexte/", views.context, name="context"),
-    path("preferences/", views.preferences, name="preferences"),
 ]
+
+urlpatterns += preference_patterns

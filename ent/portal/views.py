@@ -28,8 +28,3 @@ schools = privacy
 @service_exempt
 def context(request: HttpRequest) -> HttpResponse:
     return redirect("portal:home")
-
-
-@service_exempt
-def preferences(request: HttpRequest) -> HttpResponse:
-    return redirect("portal:home")
