@@ -22,7 +22,8 @@ from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
-from ent.audit.actions import record
+from ent.audit.actions import count_use, record
+from ent.directory.models import Membership
 
 from .models import Channel, Method, UserSession
 
@@ -106,6 +107,13 @@ def start_session(
         target=person,
         address=client_address(request),
         data={"method": method, "level": level, "channel": channel, "session": tracked.pk},
+    )
+    # SOC-SUP-ABO usage statistics: connections per school, profile and day, without names.
+    count_use(
+        service="login",
+        profiles=Membership.objects.current()
+        .filter(person=person)
+        .values_list("school_id", "profile"),
     )
     return tracked
 

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from ent.audit.models import AuditEvent
+from ent.audit.models import AuditEvent, UsageCount
 from ent.identity import session as session_module
 from ent.identity.actions import start_totp_enrolment
 from ent.identity.models import LoginFailure, Method, TotpDevice, UserSession
@@ -76,6 +76,19 @@ def test_a_pupil_signs_in_with_a_password_and_lands_on_the_page_asked(client, ca
     assert start.actor == cast.pupil
     assert start.address == "127.0.0.1"
     assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_each_sign_in_counts_one_connection_per_school_and_profile_without_names(client, cast):
+    sign_in(client, cast.pupil)
+    Client().post(LOGIN, {"username": cast.pupil.login, "password": PASSWORD})
+    sign_in(Client(), cast.teacher)
+    counts = {
+        (row.school_id, row.profile): row.count
+        for row in UsageCount.objects.filter(service="login", day=timezone.localdate())
+    }
+    assert counts == {(cast.school.pk, "ELV"): 2, (cast.school.pk, "ENS"): 1}
+    # Counters only: no column points at a person.
+    assert not any(field.is_relation for field in UsageCount._meta.get_fields())
 
 
 def test_a_signed_in_person_visiting_the_login_page_goes_on_without_typing_again(client, cast):
