@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from ent.audit.actions import record
@@ -42,7 +44,26 @@ def set_up_demo(
     granted = install_default_grants(actor=None)
     if granted:
         log(f"{granted} default service grant(s) installed.")
+    populate_services(log=log)
     return runs
+
+
+def populate_services(*, log: Callable[[str], None]) -> None:
+    """Let each app add its demo content: the `populate(log=…)` of its `demo_content` module.
+
+    Found by name, like `search.py`, because the service apps sit above this one. Each
+    `populate` is idempotent: `ent demo setup` may run again on the same database.
+    """
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo_content"
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name == name:
+                continue
+            raise
+        log(f"Demo content: {config.verbose_name}…")
+        module.populate(log=log)
 
 
 @transaction.atomic
