@@ -427,3 +427,9 @@ ENT_DATA_CONTROLLER = env_str("ENT_DATA_CONTROLLER", "")
 ENT_SMS_BACKEND = env_str("ENT_SMS_BACKEND", "file" if EMBEDDED else "console")
 ENT_SMS_URL = env_str("ENT_SMS_URL")
 ENT_SMS_TOKEN = env_secret("ENT_SMS_TOKEN") or ""
+
+# The day the school year starts (month, day): services file entries and archives by school year.
+ENT_SCHOOL_YEAR_START = (
+    env_int("ENT_SCHOOL_YEAR_START_MONTH", 9),
+    env_int("ENT_SCHOOL_YEAR_START_DAY", 1),
+)
