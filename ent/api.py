@@ -26,11 +26,15 @@ from ent.addressbook.api import router as addressbook_router
 from ent.backoffice.api import router as backoffice_router
 from ent.identity.api import router as identity_router
 from ent.identity.lifecycle import AccountStateError
+from ent.lesson_log.api import router as lesson_log_router
+from ent.liaison_book.api import router as liaison_book_router
 from ent.notifications.api import router as notifications_router
 from ent.portal.api import router as portal_router
+from ent.pupil_records.api import router as pupil_records_router
 from ent.search.api import router as search_router
 from ent.sso.api_auth import AccessTokenAuth
 from ent.support.api import router as support_router
+from ent.timetable.api import router as timetable_router
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +123,10 @@ api.add_router("/addressbook", addressbook_router)
 api.add_router("/support", support_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/backoffice", backoffice_router)
+api.add_router("/lesson-log", lesson_log_router)
+api.add_router("/timetable", timetable_router)
+api.add_router("/liaison-book", liaison_book_router)
+api.add_router("/pupil-records", pupil_records_router)
 
 
 def problem(

@@ -16,6 +16,10 @@ urlpatterns = [
     path("aide/", include("ent.support.urls")),
     path("notifications/", include("ent.notifications.urls")),
     path("gestion/", include("ent.backoffice.urls")),
+    path("cahier-de-textes/", include("ent.lesson_log.urls")),
+    path("emploi-du-temps/", include("ent.timetable.urls")),
+    path("cahier-de-liaison/", include("ent.liaison_book.urls")),
+    path("vie-scolaire/", include("ent.pupil_records.urls")),
     path("auth/", include("ent.identity.urls")),
     path("", include("ent.sso.urls")),
     # Public: the language can be chosen on the login page, before signing in.
