@@ -18,11 +18,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
-$(AXE): | $(BIN)/python
-	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1
+# Front-end packages from npm: axe-core for the browser tests, the dyslexia-friendly font. The
+# stamp names the list, so that a change of it installs again.
+NPM := $(VENV)/npm/.installed-axe-4.14.1-opendyslexic-5.3.0
+$(NPM): | $(BIN)/python
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1 @fontsource/opendyslexic@5.3.0
+	touch $@
 
-install: $(VENV)/.installed $(AXE)
+install: $(VENV)/.installed $(NPM)
 	$(ENT) compilemessages --ignore '.venv' -v0
 
 run: install

@@ -30,6 +30,7 @@ from ent.lesson_log.api import router as lesson_log_router
 from ent.liaison_book.api import router as liaison_book_router
 from ent.notifications.api import router as notifications_router
 from ent.portal.api import router as portal_router
+from ent.portal.api_preferences import router as preferences_router
 from ent.pupil_records.api import router as pupil_records_router
 from ent.search.api import router as search_router
 from ent.sso.api_auth import AccessTokenAuth
@@ -118,6 +119,7 @@ api = Api(
 api.add_router("/identity", identity_router)
 # `GET /api/v1/me` and the portal's preferences.
 api.add_router("", portal_router)
+api.add_router("", preferences_router)
 api.add_router("/search", search_router)
 api.add_router("/addressbook", addressbook_router)
 api.add_router("/support", support_router)

@@ -197,6 +197,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Front-end files that `make install` fetches from npm: the dyslexia-friendly font (OFL-1.1).
+_FONTS = BASE_DIR / ".venv" / "npm" / "node_modules" / "@fontsource" / "opendyslexic" / "files"
+STATICFILES_DIRS = [("fonts/opendyslexic", _FONTS)] if _FONTS.is_dir() else []
 MEDIA_ROOT = Path(env_str("ENT_MEDIA_ROOT", str(DATA_DIR / "media")))
 
 SESSION_COOKIE_HTTPONLY = True

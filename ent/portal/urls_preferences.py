@@ -6,4 +6,14 @@ from . import views_preferences
 
 urlpatterns = [
     path("preferences/", views_preferences.preferences, name="preferences"),
+    path(
+        "preferences/etablissement/<int:school_id>/",
+        views_preferences.layout,
+        name="layout",
+    ),
+    path(
+        "preferences/etablissement/<int:school_id>/page-publique/",
+        views_preferences.school_page_edit,
+        name="school-page-edit",
+    ),
 ]
