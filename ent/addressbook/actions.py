@@ -229,3 +229,11 @@ def import_contacts(*, actor: User, stream: IO[bytes]) -> int:
     Contact.objects.bulk_create(contacts)
     record(actor=actor, action="addressbook.contact.import", data={"count": len(contacts)})
     return len(contacts)
+
+
+def erase_person_data(person: User) -> None:
+    """Erase what the address book holds about a purged person (SOC-SUP-ABO-01): their own
+    book, their presentation and the entries of other books that point at them."""
+    Contact.objects.filter(owner=person).delete()
+    Contact.objects.filter(person=person).delete()
+    Presentation.objects.filter(person=person).delete()

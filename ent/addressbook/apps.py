@@ -19,3 +19,10 @@ class AddressbookConfig(AppConfig):
             defaults=tuple(DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES)),
         ),
     )
+
+    def ready(self) -> None:
+        from ent.directory.actions import register_purge_hook
+
+        from .actions import erase_person_data
+
+        register_purge_hook(erase_person_data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
@@ -876,8 +876,21 @@ def sync_guardian_memberships() -> int:
 # Lifecycle
 
 
+# Apps above the directory keep personal data of their own (an address book, a presentation):
+# each registers a function that erases it, run inside the purge's transaction.
+PURGE_HOOKS: list[Callable[[User], object]] = []
+
+
+def register_purge_hook(hook: Callable[[User], object]) -> None:
+    """Have `hook(person)` erase an app's personal data whenever a person is purged."""
+    if hook not in PURGE_HOOKS:
+        PURGE_HOOKS.append(hook)
+
+
 def purge_person(*, actor: User | None, person: User) -> None:
     """Erase a departed person's personal data, keeping an anonymous row for their contributions."""
+    for hook in PURGE_HOOKS:
+        hook(person)
     person.first_name = ""
     person.last_name = ""
     person.birth_name = ""

@@ -11,7 +11,8 @@ after three small reads: the same number of queries whatever the number of schoo
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -217,3 +218,58 @@ def visible_details(viewer: User, person: User) -> dict[str, Any]:
         for name, audience in audiences.items()
         if audience in shown and getattr(person, name)
     }
+
+
+@dataclass
+class _Facts:
+    """What `visible_details_many` needs about a set of people, in four queries."""
+
+    seen: set[int] = field(default_factory=set)
+    pupils: set[int] = field(default_factory=set)
+    choices: dict[int, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    schools: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _facts(viewer: User, ids: list[int]) -> _Facts:
+    facts = _Facts()
+    facts.seen = set(visible_people(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    members = Membership.objects.current().filter(person__in=ids)
+    for person_id, school_id, profile in members.values_list("person", "school", "profile"):
+        facts.schools[person_id].add(school_id)
+        if profile == Profile.ELV:
+            facts.pupils.add(person_id)
+    rows = DetailVisibility.objects.filter(person__in=ids)
+    for person_id, name, audience in rows.values_list("person", "field", "audience"):
+        facts.choices[person_id][name] = audience
+    return facts
+
+
+def visible_details_many(viewer: User, people: Sequence[User]) -> dict[int, dict[str, Any]]:
+    """Return `visible_details(viewer, p)` for each person the viewer sees, in 6 queries."""
+    ids = [person.pk for person in people if person.pk != viewer.pk]
+    facts = _facts(viewer, ids) if ids else _Facts()
+    working = set(
+        Membership.objects.current()
+        .filter(person=viewer, profile__in=WORKING_PROFILES)
+        .values_list("school", flat=True)
+        if ids
+        else ()
+    )
+    found: dict[int, dict[str, Any]] = {}
+    for person in people:
+        if person.pk == viewer.pk:
+            found[person.pk] = {name: getattr(person, name) for name in DetailField.values}
+            continue
+        if person.pk not in facts.seen:
+            continue
+        audiences = dict(PUPIL_DETAILS if person.pk in facts.pupils else ADULT_DETAILS)
+        audiences.update(facts.choices.get(person.pk, {}))
+        shown = {DetailAudience.CONTACTS}
+        if working & facts.schools.get(person.pk, set()):
+            shown.add(DetailAudience.STAFF)
+        found[person.pk] = {
+            name: getattr(person, name)
+            for name, audience in audiences.items()
+            if audience in shown and getattr(person, name)
+        }
+    return found

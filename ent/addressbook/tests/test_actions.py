@@ -171,3 +171,21 @@ def test_only_administrators_of_a_school_and_operators_export_it(world):
     assert not can_export_school_directory(cast.school_admin, cast.other_school)
     cast.outsider.is_staff = True
     assert can_export_school_directory(cast.outsider, cast.school)
+
+
+@pytest.mark.sdet("SOC-SUP-ABO-01")
+def test_purging_a_departed_person_erases_their_book_their_presentation_and_entries_about_them(
+    world,
+):
+    from ent.directory.actions import purge_person
+
+    teacher, pupil = world.cast.teacher, world.cast.pupil
+    add_contact(actor=pupil, first_name="Tante", last_name="Rose", email="rose@example.org")
+    set_my_details(actor=pupil, audiences=detail_audiences(pupil), about="J'aime le dessin")
+    add_person_to_book(actor=teacher, person=pupil)
+    kept = add_contact(actor=teacher, first_name="Autre", last_name="Contact")
+    purge_person(actor=None, person=pupil)
+    assert not Contact.objects.filter(owner=pupil).exists()
+    assert not Contact.objects.filter(person=pupil).exists()
+    assert not Presentation.objects.filter(person=pupil).exists()
+    assert list(Contact.objects.filter(owner=teacher)) == [kept]

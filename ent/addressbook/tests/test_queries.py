@@ -13,7 +13,7 @@ from ent.rights.actions import (
     set_communication_rule,
     set_detail_visibility,
 )
-from ent.rights.communication import visible_details, visible_people
+from ent.rights.communication import visible_details, visible_details_many, visible_people
 from ent.rights.models import Audience, DetailAudience, ServiceGrant
 from ent.rights.tests.factories import new_group, new_school, person_in, pupil_in
 
@@ -140,7 +140,7 @@ def test_details_many_matches_visible_details_for_every_viewer_and_person(world)
     set_detail_visibility(actor=cast.head, field="phone_mobile", audience=DetailAudience.CONTACTS)
     set_detail_visibility(actor=cast.teacher, field="email", audience=DetailAudience.NOBODY)
     for viewer in [*people, cast.outsider]:
-        many = queries.visible_details_many(viewer, people)
+        many = visible_details_many(viewer, people)
         for person in people:
             one = visible_details(viewer, person)
             assert many.get(person.pk, {}) == one, (viewer, person)
