@@ -168,8 +168,9 @@ def approve_service(
 
 @transaction.atomic
 def disable_service(*, actor: User | None, service: Service) -> Service:
-    """Stop releasing identities to a service; its tickets no longer validate."""
-    _check_may_manage(actor)
+    """Stop releasing identities to a service; its tickets no longer validate. Whoever may
+    approve it may disable it: an operator, or the head of its school."""
+    _check_may_approve(actor, service)
     service.is_enabled = False
     service.save(update_fields=["is_enabled"])
     record(actor=actor, action="sso.service.disable", target=service)

@@ -52,6 +52,7 @@ from ent.identity.session import (
 
 from .actions import record_service_login, register_logout_sender, register_service
 from .models import Protocol, Service, ServiceLogin, SubjectKind
+from .permissions import may_use_connector
 from .queries import person_for_subject
 from .saml import (
     FEDERATION_SESSION_KEY,
@@ -473,6 +474,14 @@ def answer_authn_request(request: HttpRequest, *, token: str) -> Outgoing:
         person = request.user
         if not person.is_active or getattr(person, "suspended_at", None) is not None:
             raise SamlError("account_inactive", _("This account may not sign in."))
+        if not may_use_connector(person, service):
+            raise SamlError(
+                "not_granted",
+                _(
+                    "You have not been given access to this service. "
+                    "Ask your school's ENT administrator."
+                ),
+            )
         return issue_assertion(request, service=service, pending=pending)
     except SamlError as error:
         raise _refuse(

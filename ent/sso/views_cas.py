@@ -11,10 +11,13 @@ from functools import wraps
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from ent.audit.actions import record
+from ent.audit.models import Outcome
 from ent.identity.session import client_address
 
 from . import cas_responses as answer
@@ -24,12 +27,14 @@ from .cas import (
     ServiceNotAuthorised,
     answer_login,
     answer_logout,
+    approved_service,
     flag,
     grant_proxy_ticket,
     parse_saml_request,
     validate_saml_ticket,
     validate_service_ticket,
 )
+from .permissions import may_use_connector
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +85,37 @@ def _text_failure(request: HttpRequest, error: CasError) -> HttpResponse:
     return answer.validate_text(None)
 
 
+def _not_granted(request: HttpRequest, service_url: str) -> bool:
+    """Tell whether the signed-in person may not use the connector `service_url` names (its
+    service code is not granted to them); audit the refusal."""
+    if not service_url or not request.user.is_authenticated:
+        return False
+    service = approved_service(service_url)
+    if service is None or may_use_connector(request.user, service):
+        return False
+    record(
+        actor=request.user,
+        action="sso.cas.login.refuse",
+        target=service,
+        outcome=Outcome.FAILURE,
+        address=client_address(request),
+        data={"service_url": service_url[:500], "reason": "service not granted"},
+    )
+    return True
+
+
 @login_not_required
 @never_cache
 @require_GET
 def login(request: HttpRequest) -> HttpResponse:
     """/cas/login: a ticket for the service, the login page, or the signed-in page."""
     service_url = request.GET.get("service", "")
+    if _not_granted(request, service_url):
+        message = gettext(
+            "You have not been given access to this service. Ask your school's ENT administrator."
+        )
+        context = {"service_url": service_url, "message": message}
+        return render(request, "sso/cas_unauthorised.html", context, status=403)
     try:
         target = answer_login(
             request,

@@ -27,6 +27,7 @@ from .oidc import (
     service_for_client,
     session_snapshot,
 )
+from .permissions import may_use_connector
 
 AUTHORIZE_TEMPLATE = "sso/oidc_authorize.html"
 
@@ -59,6 +60,25 @@ def _unapproved(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, AUTHORIZE_TEMPLATE, {"error": error}, status=400)
 
 
+def _not_granted(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Refuse a person who was not given the connector's service code: shown to the person,
+    the client hears nothing."""
+    record_refusal(
+        endpoint="authorize",
+        error="access_denied",
+        client_id=client_id,
+        actor=_actor(request),
+        address=client_address(request),
+    )
+    error = {
+        "error": "access_denied",
+        "description": _(
+            "You have not been given access to this service. Ask your school's ENT administrator."
+        ),
+    }
+    return render(request, AUTHORIZE_TEMPLATE, {"error": error}, status=403)
+
+
 @login_not_required
 @require_GET
 def discovery(request: HttpRequest) -> HttpResponse:
@@ -81,6 +101,8 @@ class AuthorizeView(dot.AuthorizationView):  # type: ignore[misc]  # misc: DOT i
         if client_exists(client_id) and (service is None or not service.is_approved):
             return _unapproved(request, client_id)
         if service is not None and request.user.is_authenticated:
+            if not may_use_connector(request.user, service):
+                return _not_granted(request, client_id)
             step_up = reauthentication_url(request, service)
             if step_up is not None:
                 if "none" in request.GET.get("prompt", "").split():

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from ent.directory.models import School
 from ent.identity.session import LEVELS
 from ent.sso.actions import approve_service, disable_service, register_service
 from ent.sso.models import Protocol, Service, SubjectKind
@@ -44,6 +45,13 @@ class Command(BaseCommand):
         add.add_argument("--entity-id", default="", help="SAML service provider entity id")
         add.add_argument("--metadata", type=Path, help="SAML service provider metadata file")
         add.add_argument("--no-approve", action="store_true", help="leave it to be approved")
+        add.add_argument("--code", default="", help="service code that grants name (launcher)")
+        add.add_argument("--launch-url", default="", help="where the launcher opens it")
+        add.add_argument(
+            "--school",
+            default="",
+            help="UAI of the school whose head approves it (data controller)",
+        )
         listing = verbs.add_parser("list", help="list the services")
         listing.add_argument("--json", action="store_true")
         for verb, text in (("approve", "approve a service"), ("disable", "disable a service")):
@@ -74,6 +82,7 @@ class Command(BaseCommand):
         if options["min_level"] not in LEVELS:
             known = ", ".join(f"{level} ({name})" for level, name in LEVELS.items())
             raise CommandError(f"--min-level: one of {known}.")
+        school = self._school(options["school"])
         try:
             service = register_service(
                 actor=None,
@@ -87,6 +96,9 @@ class Command(BaseCommand):
                 entity_id=options["entity_id"],
                 metadata_xml=metadata,
                 approve=not options["no_approve"],
+                code=options["code"],
+                launch_url=options["launch_url"],
+                school=school,
             )
         except ValidationError as error:
             raise CommandError(_message(error)) from None
@@ -120,6 +132,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row['name']}\t{row['protocol']}\t{row['pattern']}\t{approved}\t{attributes}"
             )
+
+    def _school(self, uai: str) -> School | None:
+        if not uai:
+            return None
+        school = School.objects.filter(uai=uai.strip().upper()).first()
+        if school is None:
+            raise CommandError(f"--school: no school has the UAI {uai}.")
+        return school
 
     def _find(self, name: str, protocol: str | None) -> Service:
         services = Service.objects.filter(name=name)
