@@ -16,7 +16,10 @@ class AddressbookConfig(AppConfig):
             label=_("Directory and address book"),
             url_name="addressbook:index",
             icon="people",
-            defaults=tuple(DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES)),
+            # SDET §9.2: a guest (tutor, partner) reaches only what is shared with them.
+            defaults=tuple(
+                DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES - {"GST"})
+            ),
         ),
     )
 

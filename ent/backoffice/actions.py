@@ -16,7 +16,7 @@ from ent.audit.actions import record
 from ent.audit.models import Outcome
 
 # The directory's login rule (prénom.nom, then a number on collisions), shared with the feed.
-from ent.directory.actions import _assign_logins, login_base
+from ent.directory.actions import assign_logins, login_base
 from ent.directory.models import Membership, Profile, School, Source, User
 from ent.identity.lifecycle import deactivate_account, issue_activation_codes
 from ent.identity.session import end_person_sessions
@@ -92,7 +92,7 @@ def create_external_account(
         raise ValidationError(gettext("Give a first name and a last name."), code="name")
     base = login_base(first_name, last_name)
     with transaction.atomic():
-        [login] = _assign_logins([base])
+        [login] = assign_logins([base])
         person = User(
             login=login,
             login_base=base,

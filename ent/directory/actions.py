@@ -229,7 +229,7 @@ def login_base(first_name: str, last_name: str) -> str:
     return base.strip(".-")[:140] or "user"
 
 
-def _assign_logins(bases: list[str]) -> list[str]:
+def assign_logins(bases: list[str]) -> list[str]:
     """Return a unique login for each base: the base, then base2, base3… on collisions."""
     used = dict(
         User.objects.filter(login_base__in=set(bases))
@@ -453,7 +453,7 @@ def _create_people(
         login_base(item.payload.get("first_name", ""), item.payload.get("last_name", ""))
         for item in creates
     ]
-    logins = _assign_logins(bases)
+    logins = assign_logins(bases)
     # One unusable password per lot: it only has to start with "!" (no login possible).
     unusable = make_password(None)
     defaults = {

@@ -248,11 +248,20 @@ def _match(row: Mapping[str, Any], person_id: int, people: _People) -> Iterable[
         yield Right(service, level, school_id, division)
 
 
+def _may_act(person: User, moment: datetime) -> bool:
+    """Tell whether `person` holds any right at `moment`: signed in, active, not expired."""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    # SDET §9.2: an external account holds nothing past the end date its head set, even in a
+    # session opened before it.
+    return person.valid_until is None or person.valid_until > moment
+
+
 def effective_rights(person: User, *, at: datetime | None = None) -> Rights:
     """Compute what `person` may use at `at` (now): 5 queries, 9 when they hold delegations."""
-    if not person.is_authenticated or not person.is_active:
-        return Rights(person_id=person.pk or 0)
     moment = at or timezone.now()
+    if not _may_act(person, moment):
+        return Rights(person_id=person.pk or 0)
     people, base = _base_rights([person.pk], moment)
     rights = base[person.pk]
     delegations = list(
@@ -399,7 +408,7 @@ def resource_key(resource: models.Model) -> tuple[ContentType, str]:
 
 def role_on(person: User, resource: models.Model, *, owner: User | None = None) -> ShareRole | None:
     """Return the highest role `person` holds on `resource` (its owner manages it)."""
-    if not person.is_authenticated or not person.is_active:
+    if not _may_act(person, timezone.now()):
         return None
     if owner is not None and owner.pk == person.pk:
         return ShareRole.MANAGE

@@ -7,6 +7,8 @@ from ent.rights.registry import DefaultGrant, Level, ServiceDeclaration
 
 # The school's référents for support: heads and school administrators.
 ADMINS = frozenset({"DIR", "ETA"})
+# SDET §9.2: a guest reaches only what is shared with them (the guide stays open to all).
+GUESTS = frozenset({"GST"})
 # SOC-SUP-ASU-04: the project owner (académie, local authority) reads incidents, never writes.
 PROJECT_OWNERS = ("ACA", "COL")
 
@@ -23,7 +25,10 @@ class SupportConfig(AppConfig):
             url_name="support:guide",
             icon="help",
             defaults=(
-                *(DefaultGrant(profile, Level.USE) for profile in sorted(ALL_PROFILES - ADMINS)),
+                *(
+                    DefaultGrant(profile, Level.USE)
+                    for profile in sorted(ALL_PROFILES - ADMINS - GUESTS)
+                ),
                 *(DefaultGrant(profile, Level.MANAGE) for profile in sorted(ADMINS)),
             ),
         ),

@@ -26,7 +26,6 @@ from ent.directory.models import Membership, Profile, User
 from ent.identity.models import ActivationCode
 from ent.rights.actions import delegate_rights
 from ent.rights.queries import services_for
-from ent.rights.registry import declared_services
 
 from .factories import NEW_PASSWORD, french, letter_code, page
 
@@ -48,15 +47,6 @@ def _tutor_form(day, **changes):
 
 def _login(client, login, password=NEW_PASSWORD):
     return client.post(reverse("identity:login"), {"username": login, "password": password})
-
-
-def _guest_defaults() -> set[str]:
-    """The services every guest holds by the project's defaults (help, directory…)."""
-    return {
-        code
-        for code, declaration in declared_services().items()
-        if any(default.profile == Profile.GST for default in declaration.defaults)
-    }
 
 
 @pytest.mark.sdet("SOC-SEC-AUT-03", "SOC-SEC-IAU-13")
@@ -87,7 +77,7 @@ def test_scenario_10_a_tutor_valid_until_d30_with_one_space_is_refused_on_d31(
     ).exists()
 
     # One shared space: the head grants it to the tutor alone, for the same period.
-    assert {item.code for item in services_for(tutor)} == _guest_defaults()
+    assert {item.code for item in services_for(tutor)} == set()
     response = client.post(
         page("grant-add", cast.school),
         {
@@ -100,7 +90,7 @@ def test_scenario_10_a_tutor_valid_until_d30_with_one_space_is_refused_on_d31(
     )
     assert response.status_code == 302
     codes = {item.code for item in services_for(tutor)}
-    assert codes == {space} | _guest_defaults()
+    assert codes == {space}
     # Nothing of the school's work: no lesson log, no pupil records, no administration.
     assert not codes & {"school_admin", "lesson_log", "pupil_records", "liaison_book"}
 
@@ -122,7 +112,7 @@ def test_scenario_10_a_tutor_valid_until_d30_with_one_space_is_refused_on_d31(
     last_evening = datetime.combine(last_day, time(23, 30), tzinfo=PARIS)
     with time_machine.travel(last_evening, tick=False):
         assert _login(client.__class__(), tutor.login).status_code == 302
-        assert {item.code for item in services_for(tutor)} == {space} | _guest_defaults()
+        assert {item.code for item in services_for(tutor)} == {space}
     on_d31 = datetime.combine(last_day + timedelta(days=1), time(9), tzinfo=PARIS)
     with time_machine.travel(on_d31, tick=False):
         refused = client.__class__()
