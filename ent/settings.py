@@ -407,10 +407,12 @@ if not EMBEDDED and not (ENT_SAML_KEY_FILE and ENT_SAML_CERT_FILE):
     )
 ENT_SAML_XMLSEC_BINARY = env_str("ENT_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
 # Public address of the ENT: entity ids and endpoints in the metadata are built from it.
-ENT_SAML_BASE_URL = env_str(
-    "ENT_SAML_BASE_URL",
+# The ENT's public address, for links that leave it (e-mail, SMS) and the SAML endpoints.
+ENT_BASE_URL = env_str(
+    "ENT_BASE_URL",
     "http://localhost:8000" if EMBEDDED else f"https://{ALLOWED_HOSTS[0]}",
 ).rstrip("/")
+ENT_SAML_BASE_URL = env_str("ENT_SAML_BASE_URL", ENT_BASE_URL).rstrip("/")
 # GAR attribute profile: the ENT's GAR project id (idEnt) and the casing of profile codes
 # (National_elv as in the GAR-ENT XSD, or National_ELV with ENT_SAML_GAR_UPPER_PROFILES).
 ENT_SAML_GAR_ID_ENT = env_str("ENT_SAML_GAR_ID_ENT")

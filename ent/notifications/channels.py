@@ -73,7 +73,7 @@ def absolute(path: str) -> str:
     """Return an address a person can open from an e-mail or a phone."""
     if path.startswith(("https://", "http://")):
         return path
-    base = getattr(settings, "ENT_BASE_URL", "") or settings.ENT_SAML_BASE_URL
+    base = settings.ENT_BASE_URL
     return base.rstrip("/") + (path or reverse("notifications:inbox"))
 
 
