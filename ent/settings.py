@@ -442,3 +442,9 @@ ENT_SCHOOL_YEAR_START = (
     env_int("ENT_SCHOOL_YEAR_START_MONTH", 9),
     env_int("ENT_SCHOOL_YEAR_START_DAY", 1),
 )
+
+# Timetable imports (UTI-AVE-EDT): the partner key registered with Index Education to read
+# encrypted EDT exports (PEM or DER PKCS#8), the partner name in those exports, and the upload cap.
+ENT_TIMETABLE_EDT_KEY_FILE = env_str("ENT_TIMETABLE_EDT_KEY_FILE")
+ENT_TIMETABLE_EDT_PARTNER = env_str("ENT_TIMETABLE_EDT_PARTNER")
+ENT_TIMETABLE_MAX_UPLOAD_BYTES = env_int("ENT_TIMETABLE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)

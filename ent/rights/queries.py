@@ -259,6 +259,10 @@ def _may_act(person: User, moment: datetime) -> bool:
 
 def effective_rights(person: User, *, at: datetime | None = None) -> Rights:
     """Compute what `person` may use at `at` (now): 5 queries, 9 when they hold delegations."""
+    if at is None:
+        memo: Rights | None = getattr(person, "_ent_request_rights", None)
+        if memo is not None and memo.person_id == person.pk:
+            return memo
     moment = at or timezone.now()
     if not _may_act(person, moment):
         return Rights(person_id=person.pk or 0)
@@ -294,6 +298,9 @@ def rights_of(request: HttpRequest) -> Rights:
     if cached is None or cached.person_id != user.pk:
         cached = effective_rights(user) if isinstance(user, User) else Rights(person_id=0)
         request._ent_rights = cached  # type: ignore[attr-defined]  # attr-defined: per-request memo
+        # The request's own user object lives for this request only: queries that receive the
+        # person rather than the request (search sources, visibility filters) reuse the result.
+        user._ent_request_rights = cached  # type: ignore[union-attr]  # union-attr: memo on the request's user
     return cached
 
 

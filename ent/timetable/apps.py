@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ent.notifications.events import APP, NotificationKind
 from ent.rights.registry import DefaultGrant, Level, ServiceDeclaration
 
 
@@ -24,5 +25,14 @@ class TimetableConfig(AppConfig):
                 DefaultGrant("DIR", Level.MANAGE),
                 DefaultGrant("ETA", Level.MANAGE),
             ),
+        ),
+    )
+    notification_kinds = (
+        # A cancelled or moved lesson reaches its pupils and their guardians in the ENT.
+        NotificationKind(
+            code="timetable.lesson_changed",
+            label=_("A lesson was cancelled or moved"),
+            default_channels=frozenset({APP}),
+            body_in_messages=True,
         ),
     )
