@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ent.notifications.events import APP, NotificationKind
 from ent.rights.registry import DefaultGrant, Level, ServiceDeclaration
 
 
@@ -23,5 +24,11 @@ class LessonLogConfig(AppConfig):
                 DefaultGrant("EVS", Level.READ),
                 DefaultGrant("DIR", Level.MANAGE),
             ),
+        ),
+    )
+    # Item 5 of the issue: work to do published tells the pupils and their guardians.
+    notification_kinds = (
+        NotificationKind(
+            "lesson_log.homework", _("New work to do in the cahier de textes"), frozenset({APP})
         ),
     )
