@@ -63,6 +63,9 @@ PUBLIC = {
     "privacy",
     "accessibility",
     "schools",
+    # A calendar application cannot sign in: the timetable feed is public, gated by a secret
+    # token each person may revoke.
+    "feed",
     "school-page",
     # SOC-POR-GMC-01: the classic-site switch is offered on the login page of a phone too.
     "channel",
