@@ -57,7 +57,7 @@ def test_the_answer_is_the_same_whether_the_account_exists_or_not(
     ).exists()
 
 
-@pytest.mark.sdet("SOC-SEC-IAU-14", "SOC-SEC-APS-03")
+@pytest.mark.sdet("SOC-SEC-IAU-14", "SOC-SEC-APS-03", "SOC-SUP-ABO-03")
 def test_an_emailed_link_sets_a_new_password_once(
     client, with_email, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -128,7 +128,7 @@ def test_a_weak_password_is_refused_on_the_reset_page(
     assert sign_in(client, with_email.pupil, PASSWORD).status_code == 302
 
 
-@pytest.mark.sdet("SOC-SEC-IAU-14")
+@pytest.mark.sdet("SOC-SEC-IAU-14", "SOC-SUP-ABO-03")
 def test_a_forgotten_login_is_sent_to_its_address_with_a_uniform_answer(
     client, with_email, mailoutbox, django_capture_on_commit_callbacks
 ):
