@@ -231,6 +231,7 @@ def import_contacts(*, actor: User, stream: IO[bytes]) -> int:
     return len(contacts)
 
 
+@transaction.atomic
 def erase_person_data(person: User) -> None:
     """Erase what the address book holds about a purged person (SOC-SUP-ABO-01): their own
     book, their presentation and the entries of other books that point at them."""

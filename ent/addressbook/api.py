@@ -11,9 +11,12 @@ from ent.rights.decorators import ServiceAuth
 from ent.rights.queries import rights_of
 
 from . import queries
+from .actions import MAX_CONTACTS
 from .queries import SERVICE
 
 router = Router(tags=["addressbook"], auth=ServiceAuth(SERVICE))
+# No NUL character: PostgreSQL refuses it in a query (a 500); the HTML forms refuse it too.
+NO_NUL = r"^[^\x00]*$"
 
 
 class PersonOut(Schema):
@@ -35,12 +38,13 @@ class ContactOut(Schema):
 
 
 class PickerQuery(Schema):
-    q: str = Field("", max_length=100)
+    q: str = Field("", max_length=100, pattern=NO_NUL)
     limit: int = Field(20, ge=1, le=queries.PICKER_LIMIT)
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1)
+    # A book holds at most MAX_CONTACTS entries; a larger page would overflow the OFFSET.
+    page: int = Field(1, ge=1, le=MAX_CONTACTS)
 
 
 @router.get("/people", response=list[PersonOut])

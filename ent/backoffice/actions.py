@@ -130,6 +130,8 @@ def _set_validity(person: User, school: School, until: datetime, ends_on: date) 
     )
 
 
+# Not @transaction.atomic, like create_external_account: the audit record of a refusal must
+# outlive the PermissionDenied that follows it; the writes run in their own transaction.
 def change_external_validity(
     *, actor: User | None, school: School, person: User, valid_until: date
 ) -> User:
@@ -152,6 +154,7 @@ def change_external_validity(
     return person
 
 
+# Not @transaction.atomic: see change_external_validity.
 def end_external_account(*, actor: User | None, school: School, person: User) -> User:
     """End an external account now: sign-in is refused and its open sessions end."""
     _check_head(actor, school, "backoffice.external_account.end", person)

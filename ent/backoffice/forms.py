@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,11 +35,23 @@ GRANTEE_KINDS = (
 )
 
 
+# Days far enough from the limits of `datetime` that a start or end of day, or a default period
+# counted back from them, never overflows (a typed year 1 or 9999 would answer a 500).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DayField(forms.DateField):
+    """A date between EARLIEST_DAY and LATEST_DAY, typed with the browser's date picker."""
+
+    default_validators = [MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)]
 
 
 def start_of_day(day: date) -> datetime:
@@ -67,7 +80,7 @@ class ExternalAccountForm(forms.Form):
         required=False,
         help_text=_("For instance: internship tutor, partner of the school."),
     )
-    valid_until = forms.DateField(
+    valid_until = DayField(
         label=_("Last day of validity"),
         widget=DateInput(),
         help_text=_("One year ahead at most. Sign-in is refused from the next day."),
@@ -78,7 +91,7 @@ class ExternalAccountForm(forms.Form):
 
 
 class ValidityForm(forms.Form):
-    valid_until = forms.DateField(label=_("New last day of validity"), widget=DateInput())
+    valid_until = DayField(label=_("New last day of validity"), widget=DateInput())
 
     def clean_valid_until(self) -> date:
         return check_validity_date(self.cleaned_data.get("valid_until"))
@@ -105,8 +118,8 @@ class GrantForm(forms.Form):
         required=False,
         empty_label="—",
     )
-    starts_on = forms.DateField(label=_("First day"), required=False, widget=DateInput())
-    ends_on = forms.DateField(label=_("Last day"), required=False, widget=DateInput())
+    starts_on = DayField(label=_("First day"), required=False, widget=DateInput())
+    ends_on = DayField(label=_("Last day"), required=False, widget=DateInput())
 
     def __init__(
         self,
@@ -150,8 +163,8 @@ class DelegationForm(forms.Form):
     level = forms.TypedChoiceField(
         label=_("Level"), choices=Level.choices, coerce=int, initial=Level.MANAGE
     )
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
-    ends_on = forms.DateField(
+    starts_on = DayField(label=_("First day"), widget=DateInput())
+    ends_on = DayField(
         label=_("Last day"), widget=DateInput(), help_text=_("One year ahead at most.")
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
@@ -218,8 +231,8 @@ class ApproveConnectorForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = DayField(label=_("From"), required=False, widget=DateInput())
+    end = DayField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -422,6 +422,7 @@ def _send_digest(
 # The feed -----------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def mark_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the actor's notifications read."""
     if not can_read_notification(actor, notification):
@@ -432,6 +433,7 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
     return notification
 
 
+@transaction.atomic
 def mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read; return how many."""
     return Notification.objects.visible_to(actor).unread().update(read_at=timezone.now())
@@ -570,6 +572,7 @@ def subscribe_push(*, actor: User, endpoint: str, p256dh: str, auth: str) -> Pus
     return subscription
 
 
+@transaction.atomic
 def unsubscribe_push(*, actor: User, endpoint: str) -> bool:
     """Forget one of the actor's push subscriptions; tell whether it existed."""
     deleted, _rows = PushSubscription.objects.filter(person=actor, endpoint=endpoint).delete()

@@ -12,7 +12,7 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from ent.directory.models import School, User
 
@@ -30,6 +30,9 @@ from .queries import inbox, preference_grid, school_policy, unread_count
 
 router = Router(tags=["notifications"])
 MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+# No NUL character: PostgreSQL refuses it in text (a 500).
+NO_NUL = r"^[^\x00]*$"
 
 
 class NotificationOut(Schema):
@@ -49,7 +52,8 @@ class CountOut(Schema):
 
 class PageIn(Schema):
     limit: int = 20
-    offset: int = 0
+    # Bounded: the database refuses an OFFSET past a 64-bit integer (a 500, not a 422).
+    offset: int = Field(0, le=MAX_OFFSET)
     unread: bool = False
 
 
@@ -75,13 +79,14 @@ class PreferencesOut(Schema):
 
 
 class PushSubscriptionIn(Schema):
-    endpoint: str
-    p256dh: str
-    auth: str
+    # The lengths of PushSubscription's columns: PostgreSQL refuses longer values (a 500).
+    endpoint: str = Field(max_length=1000, pattern=NO_NUL)
+    p256dh: str = Field(max_length=200, pattern=NO_NUL)
+    auth: str = Field(max_length=100, pattern=NO_NUL)
 
 
 class EndpointIn(Schema):
-    endpoint: str
+    endpoint: str = Field(max_length=1000, pattern=NO_NUL)
 
 
 class PolicyIn(Schema):

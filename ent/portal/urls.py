@@ -13,7 +13,7 @@ urlpatterns = [
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("etablissements/", views.schools, name="schools"),
-    path("etablissements/<str:uai>/", views.school_page, name="school-page"),
+    path("etablissements/<slug:uai>/", views.school_page, name="school-page"),
 ]
 
 urlpatterns += preference_patterns

@@ -293,6 +293,7 @@ def rebuild_index(
     return reports
 
 
+@transaction.atomic
 def erase_person_data(person: User) -> None:
     """Erase a purged person's searches and the index entries that describe them
     (SOC-SUP-ABO-01: the search index keeps nothing of a departed person)."""

@@ -44,18 +44,20 @@ class SupportAuth(ServiceAuth):
 
 
 router = Router(tags=["support"], auth=SupportAuth(SUPPORT))
+# No NUL character: PostgreSQL refuses it in text (a 500); the HTML forms refuse it too.
+NO_NUL = r"^[^\x00]*$"
 
 
 class TicketIn(Schema):
     school_id: int
-    subject: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=10000)
+    subject: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    description: str = Field(min_length=1, max_length=10000, pattern=NO_NUL)
     category: Category
     urgency: Urgency = Urgency.NORMAL
 
 
 class CommentIn(Schema):
-    text: str = Field(min_length=1, max_length=10000)
+    text: str = Field(min_length=1, max_length=10000, pattern=NO_NUL)
 
 
 class TicketOut(Schema):
@@ -90,7 +92,8 @@ class TicketDetailOut(TicketOut):
 class TicketFilter(Schema):
     status: str = Field(OPEN, description='"" (open), "ALL" or one status.')
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    # Bounded: the database refuses an OFFSET past a 64-bit integer (a 500, not a 422).
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _person(request: HttpRequest) -> User:

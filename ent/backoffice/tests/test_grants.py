@@ -108,6 +108,9 @@ def test_a_grant_to_a_person_holds_only_within_its_window(client, cast, defaults
             | {"ends_on": "2030-01-01"},
             "ends_on",
         ),
+        # Days at the limits of the calendar: a form error, never a server error.
+        ({"grantee_kind": "profile", "profile": "ELV", "starts_on": "0001-01-01"}, "starts_on"),
+        ({"grantee_kind": "profile", "profile": "ELV", "ends_on": "9999-12-31"}, "ends_on"),
     ],
 )
 def test_an_incomplete_grant_is_refused_with_its_reason(client, cast, defaults, data, field):

@@ -71,6 +71,23 @@ def test_a_chosen_period_and_a_wrong_one(client, cast, defaults, counted):
     assert response.context["form"].errors
 
 
+@pytest.mark.parametrize(
+    "period",
+    [{"end": "0001-01-01"}, {"start": "0001-01-01", "end": "0001-01-05"}, {"end": "9999-12-31"}],
+)
+def test_a_day_at_the_limits_of_the_calendar_is_refused_like_a_wrong_period(
+    client, cast, defaults, counted, period
+):
+    client.force_login(cast.head)
+    response = client.get(page("statistics", cast.school), period)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["usage"].start == counted - timedelta(days=29)
+    response = client.get(page("statistics-csv", cast.school), period)
+    assert response.status_code == 200
+    assert f"-{counted.isoformat()}.csv" in response["Content-Disposition"]
+
+
 def test_the_csv_export_carries_the_counters_of_the_school_and_no_one(
     client, cast, defaults, counted
 ):

@@ -67,7 +67,9 @@ def test_notify_stores_one_unread_notification_per_active_recipient(cast):
     cast.outsider.is_active = False
     cast.outsider.save(update_fields=["is_active"])
     people = [cast.teacher, cast.pupil, cast.teacher, cast.outsider]
-    count = notify(recipients=people, event=Event(kind=ALERT, title="Grève", school_id=1))
+    count = notify(
+        recipients=people, event=Event(kind=ALERT, title="Grève", school_id=cast.school.pk)
+    )
     assert count == 2
     stored = Notification.objects.order_by("recipient_id")
     assert [item.recipient_id for item in stored] == sorted([cast.teacher.pk, cast.pupil.pk])

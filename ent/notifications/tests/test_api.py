@@ -41,6 +41,10 @@ def test_list_and_unread_count(client, cast, django_assert_num_queries):
     assert [item["title"] for item in listed] == ["Deux", "Un"]
     assert client.get(API + "?unread=true").json()[0]["title"] == "Deux"
     assert len(client.get(API + "?limit=1&offset=1").json()) == 1
+    # An offset past a 64-bit integer is refused as input, not left to the database.
+    response = client.get(API + f"?offset={2**63}")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == "offset"
     assert client.get(API + "/unread-count").json() == {"count": 1}
 
 
@@ -125,6 +129,29 @@ def test_push_subscriptions(client, cast):
         content_type="application/json",
     )
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        ("endpoint", "https://push.example/" + "a" * 1000),
+        ("p256dh", "k" * 201),
+        # PostgreSQL refuses NUL in text: a 422 on both engines, never a 500.
+        ("auth", "secret\x00"),
+    ],
+)
+def test_a_push_subscription_too_long_or_with_a_nul_is_refused_and_not_stored(client, cast, field):
+    from ent.notifications.models import PushSubscription
+
+    client.force_login(cast.pupil)
+    body = {"endpoint": "https://push.example/abc", "p256dh": "key", "auth": "secret"}
+    body[field[0]] = field[1]
+    response = client.post(
+        API + "/push-subscriptions", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == field[0]
+    assert not PushSubscription.objects.exists()
 
 
 def test_school_policy_is_managed_by_the_school_administration(client, cast, grants):

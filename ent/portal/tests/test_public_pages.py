@@ -57,6 +57,8 @@ def test_an_unpublished_unknown_or_closed_schools_page_is_not_found(client, cast
         404
     )
     assert client.get(reverse("portal:school-page", args=["9999999Z"])).status_code == 404
+    # Not a UAI at all (PostgreSQL would refuse the NUL in a query): not found either.
+    assert client.get("/etablissements/0000001B%00/").status_code == 404
     cast.school.is_active = False
     cast.school.save(update_fields=["is_active"])
     assert client.get(reverse("portal:school-page", args=[cast.school.uai])).status_code == 404

@@ -58,6 +58,10 @@ def test_the_list_filters_by_status_and_pages(client, cast, grants, ticket):
     assert [row["id"] for row in client.get(f"{BASE}/tickets?status=ALL").json()] == [ticket.pk]
     assert client.get(f"{BASE}/tickets?status=ALL&offset=1").json() == []
     assert client.get(f"{BASE}/tickets?limit=0").status_code == 422
+    # An offset past a 64-bit integer is refused as input, not left to the database.
+    response = client.get(f"{BASE}/tickets?offset={2**63}")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == "offset"
 
 
 def test_an_outsider_gets_404_on_another_persons_ticket(client, cast, grants, ticket):
@@ -88,6 +92,25 @@ def test_invalid_input_is_422(client, cast, grants):
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
     assert not Ticket.objects.exists()
+
+
+def test_a_nul_character_is_refused_as_input_and_a_multi_line_text_is_kept(
+    client, cast, grants, ticket
+):
+    # PostgreSQL refuses NUL in text: the API answers 422 on both engines, never a 500.
+    client.force_login(cast.pupil)
+    response = _open(client, school_id=cast.school.pk, subject="Agenda\x00")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == "subject"
+    response = client.post(
+        f"{BASE}/tickets/{ticket.pk}/comments", {"text": "\x00"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert Ticket.objects.count() == 1
+    assert ticket.events.count() == 1
+    response = _open(client, school_id=cast.school.pk, description="Ligne 1\nLigne 2")
+    assert response.status_code == 201
+    assert Ticket.objects.get(pk=response.json()["id"]).description == "Ligne 1\nLigne 2"
 
 
 def test_without_any_support_right_the_api_is_403(client, cast, grants):
