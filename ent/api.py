@@ -23,11 +23,18 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import SessionAuth
 
 from ent.addressbook.api import router as addressbook_router
+from ent.announcements.api import router as announcements_router
 from ent.backoffice.api import router as backoffice_router
+from ent.blogs.api import router as blogs_router
+from ent.chat.api import router as chat_router
+from ent.files.api import router as files_router
+from ent.forums.api import router as forums_router
 from ent.identity.api import router as identity_router
 from ent.identity.lifecycle import AccountStateError
 from ent.lesson_log.api import router as lesson_log_router
 from ent.liaison_book.api import router as liaison_book_router
+from ent.messaging.api import router as messaging_router
+from ent.moderation.api import router as moderation_router
 from ent.notifications.api import router as notifications_router
 from ent.portal.api import router as portal_router
 from ent.portal.api_preferences import router as preferences_router
@@ -129,6 +136,13 @@ api.add_router("/lesson-log", lesson_log_router)
 api.add_router("/timetable", timetable_router)
 api.add_router("/liaison-book", liaison_book_router)
 api.add_router("/pupil-records", pupil_records_router)
+api.add_router("/files", files_router)
+api.add_router("/mail", messaging_router)
+api.add_router("/forums", forums_router)
+api.add_router("/chat", chat_router)
+api.add_router("/announcements", announcements_router)
+api.add_router("/blogs", blogs_router)
+api.add_router("/moderation", moderation_router)
 
 
 def problem(

@@ -47,6 +47,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Daphne's runserver serves HTTP and the chat's WebSocket from one process (`make run`).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +65,14 @@ INSTALLED_APPS = [
     "ent.exchange",
     "ent.sso",
     "ent.notifications",
+    "ent.moderation",
     "ent.support",
+    "ent.files",
+    "ent.messaging",
+    "ent.forums",
+    "ent.chat",
+    "ent.announcements",
+    "ent.blogs",
     "ent.addressbook",
     "ent.lesson_log",
     "ent.timetable",
@@ -73,6 +82,7 @@ INSTALLED_APPS = [
     "ent.search",
     "ent.backoffice",
     "oauth2_provider",
+    "channels",
     # django-ninja: its static files (API docs) and `ent export_openapi_schema`.
     "ninja",
 ]
@@ -448,3 +458,44 @@ ENT_SCHOOL_YEAR_START = (
 ENT_TIMETABLE_EDT_KEY_FILE = env_str("ENT_TIMETABLE_EDT_KEY_FILE")
 ENT_TIMETABLE_EDT_PARTNER = env_str("ENT_TIMETABLE_EDT_PARTNER")
 ENT_TIMETABLE_MAX_UPLOAD_BYTES = env_int("ENT_TIMETABLE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+
+# Instant messaging (UTI-CCO-MIN) runs over WebSocket through Django Channels: in memory in the
+# embedded default (one process), on Redis (ENT_CHANNELS_REDIS_URL) when several processes serve.
+ASGI_APPLICATION = "ent.asgi.application"
+ENT_CHANNELS_REDIS_URL = env_str("ENT_CHANNELS_REDIS_URL", CACHE_URL if CACHE_URL else "")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [ENT_CHANNELS_REDIS_URL]},
+        }
+        if ENT_CHANNELS_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+
+# Mail (UTI-CCO-CEL): every member's address is login@ENT_MAIL_DOMAIN. Mail to the outside leaves
+# through the académie's relay (ENT_MAIL_RELAY_HOST; none: external mail stays in the sender's
+# box, marked undelivered). Standard clients reach the same boxes over IMAP and SMTP submission
+# (`ent messaging imap|smtp`), with the TLS certificate and key named here.
+ENT_MAIL_DOMAIN = env_str("ENT_MAIL_DOMAIN", "ent.localhost" if EMBEDDED else ALLOWED_HOSTS[0])
+ENT_MAIL_RELAY_HOST = env_str("ENT_MAIL_RELAY_HOST")
+ENT_MAIL_RELAY_PORT = env_int("ENT_MAIL_RELAY_PORT", 25)
+ENT_MAIL_QUOTA_BYTES = env_int("ENT_MAIL_QUOTA_BYTES", 500 * 1024 * 1024)
+ENT_MAIL_MAX_MESSAGE_BYTES = env_int("ENT_MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+ENT_IMAP_PORT = env_int("ENT_IMAP_PORT", 1143 if EMBEDDED else 993)
+ENT_SMTP_SUBMISSION_PORT = env_int("ENT_SMTP_SUBMISSION_PORT", 1587 if EMBEDDED else 587)
+ENT_SMTP_INBOUND_PORT = env_int("ENT_SMTP_INBOUND_PORT", 1025 if EMBEDDED else 25)
+ENT_MAIL_TLS_CERT_FILE = env_str("ENT_MAIL_TLS_CERT_FILE")
+ENT_MAIL_TLS_KEY_FILE = env_str("ENT_MAIL_TLS_KEY_FILE")
+
+# Antivirus (UTI-CCO-CEL-19, UTI-UTL-ESF-09): ClamAV's daemon, by its socket or host:port. When it
+# is configured the scan is a hard gate: what it cannot scan waits in quarantine, never delivered
+# unscanned. Unset (the embedded default), uploads are marked "not scanned".
+ENT_CLAMD_SOCKET = env_str("ENT_CLAMD_SOCKET")
+ENT_CLAMD_ADDRESS = env_str("ENT_CLAMD_ADDRESS")
+ENT_CLAMD_TIMEOUT_SECONDS = env_int("ENT_CLAMD_TIMEOUT_SECONDS", 30)
+
+# Uploads (files, attachments, blog images): the largest file accepted, and each person's quota.
+ENT_UPLOAD_MAX_BYTES = env_int("ENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+ENT_FILES_QUOTA_BYTES = env_int("ENT_FILES_QUOTA_BYTES", 1024 * 1024 * 1024)

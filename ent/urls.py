@@ -20,6 +20,13 @@ urlpatterns = [
     path("emploi-du-temps/", include("ent.timetable.urls")),
     path("cahier-de-liaison/", include("ent.liaison_book.urls")),
     path("vie-scolaire/", include("ent.pupil_records.urls")),
+    path("documents/", include("ent.files.urls")),
+    path("messagerie/", include("ent.messaging.urls")),
+    path("forums/", include("ent.forums.urls")),
+    path("tchat/", include("ent.chat.urls")),
+    path("actualites/", include("ent.announcements.urls")),
+    path("blogs/", include("ent.blogs.urls")),
+    path("moderation/", include("ent.moderation.urls")),
     path("auth/", include("ent.identity.urls")),
     path("", include("ent.sso.urls")),
     # Public: the language can be chosen on the login page, before signing in.

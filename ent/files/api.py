@@ -1,0 +1,5 @@
+from ninja import Router
+
+from ent.rights.decorators import ServiceAuth
+
+router = Router(tags=["files"], auth=ServiceAuth("files"))
