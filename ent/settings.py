@@ -184,19 +184,22 @@ CACHES = {
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: only redis:// URLs are supported.")
 
-# Background work runs in-process by default; ENT_TASKS_BACKEND=database hands it to
-# `ent db_worker` processes on any host that reaches the database.
-TASKS_BACKEND = env_str("ENT_TASKS_BACKEND", "immediate")
+# Background work runs in-process by default, on ENT_TASKS_THREADS threads of the serving process
+# ("thread"); ENT_TASKS_BACKEND=database hands it to `ent db_worker` processes on any host that
+# reaches the database; "immediate" runs it inside the request (tests, one-off commands).
+TASKS_BACKEND = env_str("ENT_TASKS_BACKEND", "thread")
+ENT_TASKS_THREADS = env_int("ENT_TASKS_THREADS", 2)
 TASKS = {
     "default": {
         "BACKEND": {
+            "thread": "ent.core.task_backends.ThreadBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
             "database": "django_tasks_db.DatabaseBackend",
         }.get(TASKS_BACKEND, "")
     }
 }
 if not TASKS["default"]["BACKEND"]:
-    raise ImproperlyConfigured(f"ENT_TASKS_BACKEND={TASKS_BACKEND!r}: use immediate or database.")
+    raise ImproperlyConfigured(f"ENT_TASKS_BACKEND={TASKS_BACKEND!r}: use thread, database or immediate.")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
