@@ -35,3 +35,21 @@ def academy(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("academy")
     generate_academy(folder, people=400, seed=7)
     return folder
+
+
+@pytest.fixture(scope="session")
+def clamd_daemon():
+    """A real ClamAV daemon (with the project's EICAR signatures), one per test worker."""
+    from ent.core.testing.clamd import running_clamd
+
+    with running_clamd() as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def clamd(clamd_daemon, settings):
+    """Point ent.core.antivirus at the real daemon (ENT_CLAMD_ADDRESS) for one test."""
+    assert clamd_daemon.ping(), "the shared clamd stopped: stop only your own running_clamd()"
+    settings.ENT_CLAMD_SOCKET = ""
+    settings.ENT_CLAMD_ADDRESS = clamd_daemon.address
+    return clamd_daemon

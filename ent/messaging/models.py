@@ -121,6 +121,9 @@ class Message(models.Model):
     to = models.JSONField(_("to"), default=list, blank=True)  # ["a@x", "list:class-3-pupils"]
     cc = models.JSONField(_("cc"), default=list, blank=True)
     bcc = models.JSONField(_("bcc"), default=list, blank=True)  # shown to the author only
+    # Where the ENT delivers it: the recipients' tokens for a message written in the ENT (to, cc
+    # and bcc), the accepted envelope recipients for mail from the relay (SMTP RCPT TO).
+    envelope = models.JSONField(_("envelope recipients"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=998, blank=True)
     body_html = models.TextField(_("body (HTML, cleaned)"), blank=True)
     body_text = models.TextField(_("body (text)"), blank=True)
@@ -170,7 +173,7 @@ class Attachment(models.Model):
         return self.filename
 
 
-class EntryQuerySet(models.QuerySet["Entry"]):
+class MailEntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, user: User) -> Self:
         """A person sees the entries of their own box, nothing else."""
         if not getattr(user, "is_authenticated", False):
@@ -197,7 +200,7 @@ class Entry(models.Model):
     deleted = models.BooleanField(_("marked for deletion"), default=False)
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
 
-    objects = EntryQuerySet.as_manager()
+    objects = MailEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mailbox entry")
