@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext, ngettext
 
+from ent.announcements.models import Announcement
 from ent.directory.models import User
 from ent.rights.registry import Level
 
@@ -27,6 +28,7 @@ from .queries import (
     person_preference,
     person_rights,
     school_contexts,
+    shown_announcements,
     signed_in,
     unread_notifications,
 )
@@ -102,6 +104,20 @@ class Frame:
             for url, label, n, text in entries
             if url
         ]
+
+    @cached_property
+    def alerts(self) -> list[Announcement]:
+        """UTI-CCO-AIN-01: the alerts shown as a banner on every page (one query)."""
+        if self.person is None:
+            return []
+        return shown_announcements(self.request, self.person).alerts
+
+    @cached_property
+    def chat_url(self) -> str:
+        """UTI-CCO-MIN-01: the chat widget's link, for those granted the chat (no query)."""
+        if self.person is None or not person_rights(self.request, self.person).has("chat"):
+            return ""
+        return _url("chat:home")
 
     @cached_property
     def contexts(self) -> list[SchoolContext]:

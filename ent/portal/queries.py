@@ -21,6 +21,8 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 
+from ent.announcements.models import Announcement
+from ent.announcements.queries import Shown, shown_now
 from ent.directory.models import (
     Enrolment,
     Guardianship,
@@ -244,6 +246,12 @@ def unread_notifications(request: HttpRequest, person: User) -> int:
     return _memo(request, "unread", person, lambda: unread_count(person))
 
 
+def shown_announcements(request: HttpRequest, person: User) -> Shown:
+    """Return the alerts and news shown to `person`, read once per request: the banner of
+    every page and the home widget share one query (UTI-CCO-AIN)."""
+    return _memo(request, "announcements", person, lambda: shown_now(person))
+
+
 # Home page sections ---------------------------------------------------------------------------
 
 
@@ -389,6 +397,8 @@ class HomePage:
     shortcuts: list[Shortcut] = field(default_factory=list)
     unread: int = 0
     notifications: list[Notification] = field(default_factory=list)
+    # UTI-CCO-AIN: the news widget, for people granted news and alerts (None: no widget).
+    news: list[Announcement] | None = None
 
     @property
     def compact(self) -> bool:
@@ -413,6 +423,7 @@ def home_page(request: HttpRequest, person: User) -> HomePage:
         shortcuts=admin_shortcuts(rights, profiles),
         unread=unread_notifications(request, person),
         notifications=latest_for(person, limit=5),
+        news=shown_announcements(request, person).news if rights.has("announcements") else None,
     )
 
 

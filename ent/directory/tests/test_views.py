@@ -67,6 +67,12 @@ PUBLIC = {
     # token each person may revoke.
     "feed",
     "school-page",
+    # UTI-CCO-PWE-02: a public blog, its posts, a page opened to the Internet and their media
+    # are read without signing in; anything else answers the login page.
+    "blog-read",
+    "post-read",
+    "page-read",
+    "media-read",
     # SOC-POR-GMC-01: the classic-site switch is offered on the login page of a phone too.
     "channel",
     # The API's description; its endpoints answer 401 themselves (checked below).
@@ -129,8 +135,8 @@ def test_home_page_shows_the_person_their_schools_classes_and_children(
     assert "Léa Petit" in page
     client.force_login(cast.pupil)
     # The page's five reads, the frame's (rights, schools, preference, layout, unread count:
-    # 10) and the session's (3: read, user, first write).
-    with django_assert_max_num_queries(20):
+    # 10), the alert banner's (1) and the session's (3: read, user, first write).
+    with django_assert_max_num_queries(21):
         page = client.get(reverse("directory:home")).content.decode()
     assert "3eA" in page
     assert "Paul Petit" in page

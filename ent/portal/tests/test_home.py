@@ -228,7 +228,8 @@ def test_the_home_costs_the_same_queries_whatever_the_memberships_grants_and_ser
     person = getattr(cast, who)
     profile = {"pupil": "ELV", "guardian": "TUT", "teacher": "ENS", "head": "DIR"}[who]
     few = count_home_queries(client, person)
-    assert few <= 16
+    # One more than before issue 6: the alert banner and the news widget share one query.
+    assert few <= 17
     try:
         grow(person, profile, 6)
         many = count_home_queries(client, person)
