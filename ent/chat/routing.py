@@ -1,5 +1,9 @@
 """The chat's WebSocket routes, mounted by ent.asgi."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from .consumers import ChatConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/tchat/", ChatConsumer.as_asgi(), name="chat-socket"),
+]
