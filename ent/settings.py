@@ -199,7 +199,9 @@ TASKS = {
     }
 }
 if not TASKS["default"]["BACKEND"]:
-    raise ImproperlyConfigured(f"ENT_TASKS_BACKEND={TASKS_BACKEND!r}: use thread, database or immediate.")
+    raise ImproperlyConfigured(
+        f"ENT_TASKS_BACKEND={TASKS_BACKEND!r}: use thread, database or immediate."
+    )
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

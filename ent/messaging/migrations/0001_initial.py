@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ent.messaging.models
 from django.conf import settings
 from django.db import migrations, models
+
+import ent.messaging.models
 
 
 class Migration(migrations.Migration):
