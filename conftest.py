@@ -53,3 +53,14 @@ def clamd(clamd_daemon, settings):
     settings.ENT_CLAMD_SOCKET = ""
     settings.ENT_CLAMD_ADDRESS = clamd_daemon.address
     return clamd_daemon
+
+
+@pytest.fixture
+def english_ui(settings):
+    """Run a test in the English interface: its assertions read the English wording, whatever
+    the French catalogue says (the catalogue's completeness is checked by `make lint`)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -22,7 +22,7 @@ def browser(tmp_path):
     driver.quit()
 
 
-def tab_to(browser, wanted, limit: int = 80) -> WebElement:
+def tab_to(browser, wanted, limit: int = 200) -> WebElement:
     """Press Tab until the focused element satisfies `wanted`."""
     for _ in range(limit):
         browser.switch_to.active_element.send_keys(Keys.TAB)

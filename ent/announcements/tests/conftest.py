@@ -34,3 +34,8 @@ def authority(world):
         person=person, school=world.cast.other_school, profile="COL", source=Source.MANUAL
     )
     return person
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""

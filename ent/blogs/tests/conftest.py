@@ -47,3 +47,8 @@ def spain(world) -> Spain:
     petit = person_in(world.cast.school, Profile.TUT, login="mme.petit", last_name="Petit")
     guardian_of(lea, petit)
     return Spain(world, world.cast.teacher, lea, hugo, petit, world.tom, world.cast.outsider)
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""

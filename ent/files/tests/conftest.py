@@ -23,3 +23,8 @@ def unscanned(settings):
     """No antivirus configured: the embedded default."""
     settings.ENT_CLAMD_SOCKET = ""
     settings.ENT_CLAMD_ADDRESS = ""
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""

@@ -27,3 +27,8 @@ def spanish(world):
     )
     Enrolment.objects.create(pupil=world.cast.pupil, teaching_group=group)
     return group
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""

@@ -133,8 +133,9 @@ def test_the_account_list_filters_by_class_and_pages_with_a_fixed_query_count(
     client.get(url)  # warm the session and permission caches
     # Session, user, permissions (2), may manage, the class chosen, count, the class menu,
     # the page's people and their classes, then the page frame's 9 (rights, preferences,
-    # layouts, unread notifications, schools): whatever the number of people.
-    with django_assert_num_queries(19) as first_page:
+    # layouts, unread notifications, schools) and the alert banner's 1: whatever the number of
+    # people.
+    with django_assert_num_queries(20) as first_page:
         page = text(client.get(url, {"school_class": cast.school_class.pk}))
     assert page.count("eleve.") == 50
     assert "ailleurs.eleve" not in page

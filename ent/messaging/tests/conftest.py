@@ -72,3 +72,8 @@ def relay(settings) -> Iterator[_Relay]:
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""

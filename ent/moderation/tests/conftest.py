@@ -47,3 +47,8 @@ def hidden():
     )
     yield found
     registry.unregister(KIND)
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """These tests read the interface's English wording (browsers still ask for French)."""
