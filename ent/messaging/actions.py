@@ -866,7 +866,17 @@ def receive_external(
     _scan(files)
     infected = _infected(files)
     if infected:
-        reason = _("The message contains a virus and was refused.")
+        # The relay's sender is told what was found, as mail servers do ("550 … Eicar-…").
+        names = ", ".join(
+            sorted(
+                {
+                    item.verdict.detail
+                    for item in files
+                    if item.verdict and item.verdict.status == antivirus.Status.INFECTED
+                }
+            )
+        )
+        reason = _("The message contains a virus (%(name)s) and was refused.") % {"name": names}
         record(
             actor=None,
             action="messaging.message.infected",
@@ -1237,8 +1247,11 @@ def rescan_held(*, actor: User | None = None) -> int:
             attachment.save(update_fields=["scan", "scan_detail"])
             verdicts.append(verdict)
         if any(v.status == antivirus.Status.INFECTED for v in verdicts):
+            found = sorted({v.detail for v in verdicts if v.status == antivirus.Status.INFECTED})
             message.status = Status.QUARANTINED
-            message.status_reason = _("The antivirus found a virus: the message was not delivered.")
+            message.status_reason = _(
+                "The antivirus found a virus (%(name)s): the message was not delivered."
+            ) % {"name": ", ".join(found)}
             record(
                 actor=actor,
                 action="messaging.message.quarantine",
