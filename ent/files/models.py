@@ -46,7 +46,7 @@ def _under_shared_folder(person: User, path: str) -> Exists:
     return Exists(shared)
 
 
-class FolderQuerySet(models.QuerySet["Folder"]):
+class DocumentFolderQuerySet(models.QuerySet["Folder"]):
     def visible_to(self, user: User) -> Self:
         """Folders `user` may open: their own and those in or under a folder shared with them."""
         if not user.is_authenticated:
@@ -80,7 +80,7 @@ class Folder(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
-    objects = FolderQuerySet.as_manager()
+    objects = DocumentFolderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("folder")

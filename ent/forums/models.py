@@ -252,7 +252,7 @@ class Subscription(models.Model):
         return self.valid_until is not None and self.valid_until < on
 
 
-class PostQuerySet(models.QuerySet["Post"]):
+class ForumPostQuerySet(models.QuerySet["Post"]):
     def visible_to(self, person: Any) -> Self:
         """Posts of the spaces `person` may read. Builds lazily: no query."""
         return self.filter(space__in=Space.objects.visible_to(person).values("pk"))
@@ -297,7 +297,7 @@ class Post(models.Model):
         User, verbose_name=_("hidden by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = PostQuerySet.as_manager()
+    objects = ForumPostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("post")

@@ -206,7 +206,11 @@ class Entry(models.Model):
         verbose_name = _("mailbox entry")
         verbose_name_plural = _("mailbox entries")
         constraints = [models.UniqueConstraint(fields=["folder", "uid"], name="unique_mail_uid")]
-        indexes = [models.Index(fields=["folder", "-filed_at"], name="mail_entry_folder_date")]
+        indexes = [
+            models.Index(fields=["folder", "-filed_at"], name="mail_entry_folder_date"),
+            # A search runs over one person's whole box, newest first (bench/mail.py).
+            models.Index(fields=["owner", "-filed_at", "-id"], name="mail_entry_owner_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.folder_id}/{self.uid}"
