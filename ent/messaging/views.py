@@ -87,6 +87,7 @@ def _folder_page(request: HttpRequest, folder: Folder) -> HttpResponse:
     rows = queries.folders_with_counts(person)
     context = {"folder": folder, "page": page, "rows": rows, "targets": folder_choices(rows)}
     context["batch_actions"] = BatchForm.ACTIONS
+    context["my_address"] = address_of(request.user)  # type: ignore[arg-type]  # arg-type: signed in
     return render(request, "messaging/folder.html", context)
 
 

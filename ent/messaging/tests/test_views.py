@@ -92,6 +92,18 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, world):
     assert client.post(url("batch"), {"entries": [1], "action": "delete"}).status_code == 302
 
 
+@pytest.mark.sdet("UTI-CCO-CEL-00")
+def test_every_member_of_the_school_community_has_a_mailbox_from_the_portal(client, world):
+    cast = world.cast
+    for person in (cast.pupil, cast.guardian, cast.teacher, cast.head, cast.school_admin):
+        client.force_login(person)
+        home = client.get("/").content.decode()
+        assert 'data-service="messaging"' in home
+        inbox = client.get(url("home"))
+        assert inbox.status_code == 200
+        assert address_of(person) in inbox.content.decode()
+
+
 def test_people_without_the_mail_service_get_403(client, world):
     guest = person_in(world.cast.school, "GST", login="invite")
     client.force_login(guest)
