@@ -79,6 +79,8 @@ def test_grade_sheet_register_and_pupil_page_pass_axe_from_the_keyboard(
         browser.switch_to.active_element.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("id") == f"id_value_{second.pk}"
     browser.switch_to.active_element.send_keys("12", Keys.ENTER)
+    # The sheet is on the page before and after the post: wait for the grades themselves.
+    WebDriverWait(browser, 10).until(lambda _: Grade.objects.count() == 2)
     _wait_for(browser, "grade-sheet")
     assert dict(Grade.objects.values_list("pupil_id", "value")) == {
         first.pk: Decimal("15.5"),
